@@ -1,0 +1,102 @@
+import { randomUUID } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { sql } from "drizzle-orm";
+import { Type } from "typebox";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/client.ts";
+import { openApiOptions } from "./http/openapi.ts";
+import { authPlugin } from "./http/plugins/auth.ts";
+import { errorsPlugin, problem, sendProblem } from "./http/plugins/errors.ts";
+import { idempotencyPlugin } from "./http/plugins/idempotency.ts";
+import { auditRoutes } from "./http/routes/audit/index.ts";
+import { meRoutes } from "./http/routes/me/index.ts";
+import { peopleRoutes } from "./http/routes/people/index.ts";
+import { teamRoutes } from "./http/routes/teams/index.ts";
+import { tokenRoutes } from "./http/routes/tokens/index.ts";
+import { errorResponses } from "./http/schemas.ts";
+import { configureValidation } from "./http/validation.ts";
+
+export interface AppOptions {
+  config: Pick<Config, "logLevel" | "bodyLimitBytes" | "publicUrl">;
+  db: Db;
+}
+
+/** Secrets can sit in URLs (feed tokens): never log them. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/feeds\/)[^/?.]+/, "$1[redacted]");
+}
+
+function loggerOptions(level: string): FastifyServerOptions["logger"] {
+  if (level === "silent") return false;
+  return {
+    level,
+    redact: ["req.headers.authorization", "req.headers.cookie", "headers.authorization"],
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string; id?: string }) => ({
+        method: req.method,
+        url: redactUrl(req.url),
+        remoteAddress: req.ip,
+      }),
+    },
+  };
+}
+
+/** Builds the whole API. No port, no process handlers: server.ts and tests own those. */
+export async function buildApp({ config, db }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel),
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  configureValidation(app);
+  app.addHook("onSend", async (request, reply, payload) => {
+    reply.header("x-request-id", request.id);
+    return payload;
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(swagger, openApiOptions(config.publicUrl));
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  app.get(
+    "/healthz",
+    {
+      schema: {
+        tags: ["meta"],
+        summary: "Liveness and database reachability",
+        security: [],
+        response: { 200: Type.Object({ status: Type.Literal("ok") }), ...errorResponses(503) },
+      },
+    },
+    async (request, reply) => {
+      try {
+        await db.execute(sql`SELECT 1`);
+        return { status: "ok" as const };
+      } catch (err) {
+        request.log.error({ err }, "database unreachable");
+        return sendProblem(reply, problem("unavailable", 503, "The database is unreachable"));
+      }
+    },
+  );
+
+  await app.register(
+    async (v1) => {
+      await v1.register(authPlugin, { db });
+      await v1.register(idempotencyPlugin, { db });
+      await v1.register(meRoutes, { db });
+      await v1.register(peopleRoutes, { db });
+      await v1.register(teamRoutes, { db });
+      await v1.register(tokenRoutes, { db });
+      await v1.register(auditRoutes, { db });
+    },
+    { prefix: "/v1" },
+  );
+
+  return app;
+}

@@ -1,0 +1,14 @@
+import { integer, timestamp, uuid } from "drizzle-orm/pg-core";
+
+/**
+ * Instants are `timestamptz` with millisecond precision: exactly what a JS
+ * `Date` and the API's ISO strings carry, so a value read back compares equal
+ * to the one written (keyset cursors rely on that).
+ */
+export const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: "date" });
+
+export const id = () => uuid("id").primaryKey().defaultRandom();
+export const createdAt = () => instant("created_at").notNull().defaultNow();
+export const updatedAt = () => instant("updated_at").notNull().defaultNow();
+/** Bumped on every update; the source of ETags and of cache invalidation. */
+export const version = () => integer("version").notNull().default(1);

@@ -1,0 +1,218 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+import { DomainError } from "../../domain/errors.ts";
+
+const PROBLEM_BASE = "https://rota.dev/problems/";
+
+/** Every stable error code and its HTTP status. Unlisted codes are a bug: they log and map to 422. */
+export const statusByCode: Record<string, number> = {
+  validation: 422,
+  invalid_request: 400,
+  malformed_json: 400,
+  invalid_cursor: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  unsupported_media_type: 415,
+  body_too_large: 413,
+  conflict: 409,
+  email_taken: 409,
+  team_name_taken: 409,
+  already_member: 409,
+  last_admin: 409,
+  team_has_future_assignments: 409,
+  idempotency_in_progress: 409,
+  precondition_failed: 412,
+  idempotency_key_reused: 422,
+  person_not_lead: 422,
+  person_inactive: 422,
+  serialization_failure: 409,
+};
+
+const titles: Record<number, string> = {
+  400: "Bad request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not found",
+  405: "Method not allowed",
+  409: "Conflict",
+  412: "Precondition failed",
+  413: "Payload too large",
+  415: "Unsupported media type",
+  422: "Unprocessable content",
+  500: "Internal server error",
+  503: "Service unavailable",
+};
+
+export interface FieldError {
+  field: string;
+  in?: string;
+  message: string;
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  errors?: FieldError[];
+  [extra: string]: unknown;
+}
+
+export function problem(code: string, status: number, detail: string, extra: Record<string, unknown> = {}): ProblemBody {
+  return { type: PROBLEM_BASE + code, title: titles[status] ?? "Error", status, detail, code, ...extra };
+}
+
+export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {
+  return reply.code(body.status).type("application/problem+json").send(body);
+}
+
+/**
+ * Database constraint names → what the client did wrong. Services catch the
+ * violations they expect; this is the net under them, so a race that a
+ * service could not pre-check still ends as a clear 409 and never a 500.
+ */
+const constraintProblems: Record<string, { code: string; field?: string; detail: string }> = {
+  people_email_lower_uq: { code: "email_taken", field: "email", detail: "A person with this email already exists" },
+  teams_name_lower_uq: { code: "team_name_taken", field: "name", detail: "A team with this name already exists" },
+  team_members_pk: { code: "already_member", field: "personId", detail: "This person is already a member of the team" },
+};
+
+interface DriverError {
+  code?: string;
+  constraint?: string;
+  detail?: string;
+  message?: string;
+  cause?: unknown;
+}
+
+/** drizzle wraps driver errors (pg and PGlite alike); find the one with a SQLSTATE. */
+export function sqlStateOf(error: unknown): DriverError | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
+    const candidate = current as DriverError;
+    if (typeof candidate.code === "string" && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate;
+    current = candidate.cause;
+  }
+  return undefined;
+}
+
+function fromDatabase(error: DriverError): ProblemBody | undefined {
+  const known = error.constraint ? constraintProblems[error.constraint] : undefined;
+  switch (error.code) {
+    case "23505":
+    case "23P01":
+    case "23503":
+    case "23514": {
+      if (known) {
+        return problem(known.code, statusByCode[known.code] ?? 409, known.detail, known.field ? { errors: [{ field: known.field, message: known.detail }] } : {});
+      }
+      const status = error.code === "23514" ? 422 : 409;
+      return problem(status === 422 ? "validation" : "conflict", status, `The change conflicts with existing data (${error.constraint ?? "constraint"})`);
+    }
+    case "40001":
+    case "40P01":
+      return problem("serialization_failure", 409, "A concurrent change got there first; retry the request");
+    case "22P02":
+    case "22007":
+    case "22008":
+      return problem("invalid_request", 400, "A value has the wrong format");
+    default:
+      return undefined;
+  }
+}
+
+interface AjvError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
+  const seen = new Set<string>();
+  const result: FieldError[] = [];
+  for (const e of validation) {
+    let path = (e.instancePath ?? "").replace(/^\//, "").replaceAll("/", ".");
+    let message = e.message ?? "is invalid";
+    if (e.keyword === "required" && typeof e.params?.missingProperty === "string") {
+      path = path ? `${path}.${e.params.missingProperty}` : e.params.missingProperty;
+      message = "is required";
+    } else if (e.keyword === "additionalProperties" && typeof e.params?.additionalProperty === "string") {
+      path = path ? `${path}.${e.params.additionalProperty}` : e.params.additionalProperty;
+      message = "is not a known field";
+    } else if (e.keyword === "enum" && Array.isArray(e.params?.allowedValues)) {
+      message = `must be one of ${(e.params.allowedValues as unknown[]).join(", ")}`;
+    }
+    const field = path || (context ?? "body");
+    const key = `${field}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    result.push({ field, in: context, message });
+  }
+  return result;
+}
+
+/** Fastify's own client errors (bad JSON, body too large, wrong media type). */
+function fromFastify(error: FastifyError): ProblemBody | undefined {
+  switch (error.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return problem("malformed_json", 400, "The request body is not valid JSON");
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return problem("malformed_json", 400, "The request has a JSON content type but an empty body");
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return problem("body_too_large", 413, "The request body is larger than the server accepts");
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return problem("unsupported_media_type", 415, "Send the request body as application/json");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return problem("invalid_request", 400, "Content-Length does not match the body");
+  }
+  if (error instanceof SyntaxError && error.statusCode === 400) {
+    return problem("malformed_json", 400, "The request body is not valid JSON");
+  }
+  if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
+    return problem("invalid_request", error.statusCode, error.message);
+  }
+  return undefined;
+}
+
+export function problemFor(error: unknown, request: FastifyRequest): ProblemBody {
+  if (error instanceof DomainError) {
+    let status = statusByCode[error.code];
+    if (status === undefined) {
+      request.log.warn({ code: error.code }, "domain error code has no HTTP status; add it to statusByCode");
+      status = 422;
+    }
+    const extra: Record<string, unknown> = { ...error.details };
+    if (error.field) extra.errors = [{ field: error.field, message: error.message }];
+    return problem(error.code, status, error.message, extra);
+  }
+  const fastifyError = error as FastifyError & { validation?: AjvError[]; validationContext?: string };
+  if (Array.isArray(fastifyError.validation)) {
+    const errors = fieldErrors(fastifyError.validation, fastifyError.validationContext);
+    const detail = errors.map((e) => `${e.field} ${e.message}`).join("; ");
+    return problem("validation", 400, detail || "The request is invalid", { errors });
+  }
+  const db = sqlStateOf(error);
+  if (db) {
+    const mapped = fromDatabase(db);
+    if (mapped) return mapped;
+  }
+  return fromFastify(fastifyError) ?? problem("internal", 500, "Something went wrong on our side; the request id identifies it in the logs");
+}
+
+/** One place turning every failure into RFC 9457 problem+json. */
+export const errorsPlugin = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((error, request, reply) => {
+    const body = problemFor(error, request);
+    if (body.status >= 500) request.log.error({ err: error }, "request failed");
+    else request.log.info({ code: body.code, status: body.status }, "request rejected");
+    return sendProblem(reply, { ...body, instance: request.url.split("?")[0] });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem("not_found", 404, `No route ${request.method} ${request.url.split("?")[0]}`)),
+  );
+});

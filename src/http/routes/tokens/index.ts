@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { Db } from "../../../db/client.ts";
+import { createToken, listTokens, revokeToken } from "../../../services/tokens.ts";
+import { contextOf } from "../../plugins/auth.ts";
+import { IdParams, Instant, PageQuery, Page, Uuid, errorResponses } from "../../schemas.ts";
+
+const tags = ["tokens"];
+
+const ApiToken = Type.Object(
+  {
+    id: Uuid,
+    personId: Uuid,
+    name: Type.String(),
+    prefix: Type.String({ description: "The token's first characters, to tell tokens apart" }),
+    createdAt: Instant,
+    lastUsedAt: Type.Union([Instant, Type.Null()], { description: "Updated at most once a minute" }),
+    revokedAt: Type.Union([Instant, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+
+const NewApiToken = Type.Object(
+  { ...ApiToken.properties, token: Type.String({ description: "The secret. Shown only in this response; store it now." }) },
+  { additionalProperties: false },
+);
+
+export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    "/tokens",
+    {
+      schema: {
+        tags,
+        summary: "List API tokens (yours; an admin may pass personId)",
+        querystring: Type.Object({ ...PageQuery, personId: Type.Optional(Uuid) }, { additionalProperties: false }),
+        response: { 200: Page(ApiToken), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { limit = 50, cursor, personId } = request.query;
+      return listTokens(contextOf(request, db), personId, { limit, cursor });
+    },
+  );
+
+  app.post(
+    "/tokens",
+    {
+      config: { idempotent: true },
+      schema: {
+        tags,
+        summary: "Create an API token (for yourself; an admin may create one for anyone)",
+        body: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 100, description: "What the token is for, e.g. `slack bot`" }), personId: Type.Optional(Uuid) },
+          { additionalProperties: false },
+        ),
+        response: { 201: NewApiToken, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const token = await createToken(contextOf(request, db), request.body);
+      return reply.code(201).send(token);
+    },
+  );
+
+  app.delete(
+    "/tokens/:id",
+    {
+      schema: {
+        tags,
+        summary: "Revoke an API token (yours, or any as admin)",
+        params: IdParams,
+        response: { 200: ApiToken, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => revokeToken(contextOf(request, db), request.params.id),
+  );
+};

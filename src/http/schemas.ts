@@ -1,0 +1,60 @@
+import { Type, type TSchema, type TUnsafe } from "typebox";
+
+/** A string enum that shows as `type: string, enum: [...]` in OpenAPI. */
+export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });
+}
+
+export const Uuid = Type.String({ format: "uuid" });
+/** An instant: ISO 8601; responses always use UTC with `Z`. */
+export const Instant = Type.Unsafe<Date | string>({ type: "string", format: "date-time" });
+export const TimeZoneName = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: "IANA time zone name, e.g. `Europe/London` (abbreviations such as `PST` are rejected)",
+  examples: ["America/Los_Angeles"],
+});
+export const Email = Type.String({ format: "email", maxLength: 320 });
+
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: "Stable URI naming the failure, e.g. https://rota.dev/problems/validation" }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String({ description: "snake_case error code, the last segment of `type`" }),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          field: Type.String(),
+          in: Type.Optional(Type.String()),
+          message: Type.String(),
+        }),
+      ),
+    ),
+  },
+  { additionalProperties: true, description: "RFC 9457 problem details (application/problem+json)" },
+);
+
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50, description: "Page size (1–200, default 50)" })),
+  cursor: Type.Optional(Type.String({ maxLength: 512, description: "`nextCursor` from the previous page" })),
+};
+
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({
+    items: Type.Array(item),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: "Pass as `cursor` for the next page; null on the last page" }),
+  });
+}
+
+/** Standard error responses for a route, so the OpenAPI document lists them. */
+export function errorResponses(...statuses: number[]): Record<number, typeof Problem> {
+  return Object.fromEntries(statuses.map((s) => [s, Problem]));
+}
+
+/** 204 responses. */
+export const NoContent = Type.Null({ description: "No content" });

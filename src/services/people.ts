@@ -1,0 +1,141 @@
+import type { Db } from "../db/client.ts";
+import type { PageRequest } from "../db/pagination.ts";
+import { createPeopleRepository, type PeopleFilter } from "../db/repositories/people.ts";
+import type { NewPerson, Person, PersonRole } from "../db/schema/index.ts";
+import { DomainError } from "../domain/errors.ts";
+import { normalizeTimeZone } from "../domain/timezone.ts";
+import { audit, diff } from "./audit.ts";
+import type { Actor, ServiceContext } from "./context.ts";
+import { checkVersion, forbidden, isAdmin, notFound } from "./policy.ts";
+
+export interface PersonInput {
+  name: string;
+  email: string;
+  timeZone: string;
+  role?: PersonRole | undefined;
+  title?: string | null | undefined;
+  skills?: string[] | undefined;
+  active?: boolean | undefined;
+  chatUserId?: string | null | undefined;
+  trainedAt?: string | Date | null | undefined;
+}
+
+export type PersonPatch = Partial<PersonInput>;
+type PersonField = keyof PersonInput;
+
+/** What a person may change about themselves, and what a lead may change about their team's members. */
+const SELF_FIELDS: ReadonlySet<PersonField> = new Set(["name", "email", "timeZone", "title", "chatUserId"]);
+const LEAD_FIELDS: ReadonlySet<PersonField> = new Set(["title", "skills", "trainedAt"]);
+
+export function validTimeZone(input: string, field = "timeZone"): string {
+  const zone = normalizeTimeZone(input);
+  if (!zone) {
+    throw new DomainError("validation", `"${input}" is not an IANA time zone name (use e.g. America/Los_Angeles, not PST)`, { field });
+  }
+  return zone;
+}
+
+function normalizeSkills(skills: string[]): string[] {
+  return [...new Set(skills.map((s) => s.trim().toLowerCase()))].sort();
+}
+
+function toValues(input: PersonPatch): Partial<NewPerson> {
+  const values: Partial<NewPerson> = {};
+  if (input.name !== undefined) values.name = input.name.trim();
+  if (input.email !== undefined) values.email = input.email.trim();
+  if (input.timeZone !== undefined) values.timeZone = validTimeZone(input.timeZone);
+  if (input.role !== undefined) values.role = input.role;
+  if (input.title !== undefined) values.title = input.title;
+  if (input.skills !== undefined) values.skills = normalizeSkills(input.skills);
+  if (input.active !== undefined) values.active = input.active;
+  if (input.chatUserId !== undefined) values.chatUserId = input.chatUserId;
+  if (input.trainedAt !== undefined) values.trainedAt = input.trainedAt === null ? null : new Date(input.trainedAt);
+  return values;
+}
+
+async function sharesLedTeam(db: Db, actor: Actor, personId: string): Promise<boolean> {
+  if (actor.role !== "lead" || actor.ledTeamIds.length === 0) return false;
+  const teams = await createPeopleRepository(db).teamIdsOf(personId);
+  return teams.some((t) => actor.ledTeamIds.includes(t));
+}
+
+/** Fields of `patch` the actor may not change on `target`. */
+async function fieldsDenied(db: Db, actor: Actor, target: Person, fields: PersonField[]): Promise<PersonField[]> {
+  if (isAdmin(actor)) return [];
+  const self = actor.personId === target.id;
+  const lead = await sharesLedTeam(db, actor, target.id);
+  return fields.filter((f) => !((self && SELF_FIELDS.has(f)) || (lead && LEAD_FIELDS.has(f))));
+}
+
+/** Keeps the last active admin from demoting or deactivating themselves out of the system. */
+async function guardLastAdmin(db: Db, before: Person, values: Partial<NewPerson>) {
+  const losesAdmin = before.role === "admin" && before.active && ((values.role !== undefined && values.role !== "admin") || values.active === false);
+  if (losesAdmin && (await createPeopleRepository(db).countActiveAdmins()) <= 1) {
+    throw new DomainError("last_admin", "This is the last active admin; make someone else admin first", {
+      field: values.active === false ? "active" : "role",
+    });
+  }
+}
+
+export async function createPerson(ctx: ServiceContext, input: PersonInput): Promise<Person> {
+  const role = input.role ?? "member";
+  if (!isAdmin(ctx.actor)) {
+    if (ctx.actor.role !== "lead") throw forbidden("Only an admin or a lead may add people");
+    if (role !== "member") throw forbidden("A lead may only add people with the member role");
+    if (input.trainedAt !== undefined || input.active === false) {
+      // Leads set training through an update once the person is on their team.
+      throw forbidden("A lead may not set trainedAt or active when adding a person");
+    }
+  }
+  const values = toValues({ ...input, role }) as NewPerson;
+  return ctx.db.transaction(async (tx) => {
+    const person = await createPeopleRepository(tx).insert({ ...values, createdAt: ctx.now, updatedAt: ctx.now });
+    await audit(tx, ctx, { entity: "person", entityId: person.id, action: "create", changes: { after: person } });
+    return person;
+  });
+}
+
+export async function getPerson(ctx: ServiceContext, id: string): Promise<Person> {
+  const person = await createPeopleRepository(ctx.db).findById(id);
+  if (!person) throw notFound("person", id);
+  return person;
+}
+
+export async function listPeople(ctx: ServiceContext, filter: PeopleFilter, page: PageRequest) {
+  return createPeopleRepository(ctx.db).list(filter, page);
+}
+
+/**
+ * Applies a partial update. `ifMatch` holds the versions from If-Match: a stale
+ * one is a 412 so two editors never overwrite each other blindly.
+ */
+export async function updatePerson(ctx: ServiceContext, id: string, patch: PersonPatch, ifMatch?: readonly number[]): Promise<Person> {
+  return ctx.db.transaction(async (tx) => {
+    const repo = createPeopleRepository(tx);
+    const before = await repo.findByIdForUpdate(id);
+    if (!before) throw notFound("person", id);
+    const fields = (Object.keys(patch) as PersonField[]).filter((f) => patch[f] !== undefined);
+    const denied = await fieldsDenied(tx, ctx.actor, before, fields);
+    if (denied.length > 0) {
+      throw new DomainError("forbidden", `You may not change ${denied.join(", ")} of this person`, { field: denied[0] });
+    }
+    checkVersion("person", before.version, ifMatch);
+    const values = toValues(patch);
+    await guardLastAdmin(tx, before, values);
+    const after = await repo.update(id, before.version, values, ctx.now);
+    if (!after) throw new DomainError("precondition_failed", "The person changed while updating; read it again");
+    // A person who stops being a lead (or admin) keeps their memberships but leads nothing.
+    if (values.role === "member" && before.role !== "member") await repo.clearLeadFlags(id);
+    const changes = diff(before, after);
+    if (Object.keys(changes).length > 0) {
+      await audit(tx, ctx, { entity: "person", entityId: id, action: values.active === false && before.active ? "deactivate" : "update", changes });
+    }
+    return after;
+  });
+}
+
+/** People are never deleted: their shifts, bookings and audit trail stay readable. */
+export async function deactivatePerson(ctx: ServiceContext, id: string, ifMatch?: readonly number[]): Promise<Person> {
+  if (!isAdmin(ctx.actor)) throw forbidden("Only an admin may deactivate a person");
+  return updatePerson(ctx, id, { active: false }, ifMatch);
+}

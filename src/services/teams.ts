@@ -1,0 +1,179 @@
+import type { Db } from "../db/client.ts";
+import type { PageRequest } from "../db/pagination.ts";
+import { createPeopleRepository } from "../db/repositories/people.ts";
+import { createTeamRepository } from "../db/repositories/teams.ts";
+import type { NewTeam, Person, Team, TeamMember } from "../db/schema/index.ts";
+import { DomainError } from "../domain/errors.ts";
+import { audit, diff } from "./audit.ts";
+import type { ServiceContext } from "./context.ts";
+import { checkVersion, forbidden, isAdmin, notFound, requireTeamLead } from "./policy.ts";
+import { validTimeZone } from "./people.ts";
+
+export interface TeamInput {
+  name: string;
+  description?: string | null | undefined;
+  timeZone: string;
+  minShiftMinutes?: number | undefined;
+  shiftGranularityMinutes?: number | undefined;
+  maxConcurrentChats?: number | undefined;
+  swapApprovalRequired?: boolean | undefined;
+  timeOffAutoApprove?: boolean | undefined;
+}
+
+export type TeamPatch = Partial<TeamInput>;
+
+export interface Membership extends TeamMember {
+  person: Person;
+}
+
+function toValues(input: TeamPatch): Partial<NewTeam> {
+  const values: Partial<NewTeam> = {};
+  for (const key of Object.keys(input) as (keyof TeamPatch)[]) {
+    if (input[key] !== undefined) (values as Record<string, unknown>)[key] = input[key];
+  }
+  if (input.name !== undefined) values.name = input.name.trim();
+  if (input.timeZone !== undefined) values.timeZone = validTimeZone(input.timeZone);
+  return values;
+}
+
+/** Shift rules must fit a day and each other: 4-hour minimum on a 60-minute grid is fine, 90 on 60 is not. */
+function validateShiftRules(team: Pick<Team, "minShiftMinutes" | "shiftGranularityMinutes">) {
+  if (1440 % team.shiftGranularityMinutes !== 0) {
+    throw new DomainError("validation", "shiftGranularityMinutes must divide a day (1440 minutes), e.g. 15, 30, 60", {
+      field: "shiftGranularityMinutes",
+    });
+  }
+  if (team.minShiftMinutes % team.shiftGranularityMinutes !== 0) {
+    throw new DomainError(
+      "validation",
+      `minShiftMinutes (${team.minShiftMinutes}) must be a multiple of shiftGranularityMinutes (${team.shiftGranularityMinutes})`,
+      { field: "minShiftMinutes" },
+    );
+  }
+}
+
+const DEFAULTS = { minShiftMinutes: 60, shiftGranularityMinutes: 60 };
+
+export async function createTeam(ctx: ServiceContext, input: TeamInput): Promise<Team> {
+  if (ctx.actor.role === "member") throw forbidden("Only an admin or a lead may create a team");
+  const values = toValues(input) as NewTeam;
+  validateShiftRules({ ...DEFAULTS, ...values });
+  return ctx.db.transaction(async (tx) => {
+    const repo = createTeamRepository(tx);
+    const team = await repo.insert({ ...values, createdAt: ctx.now, updatedAt: ctx.now });
+    await audit(tx, ctx, { entity: "team", entityId: team.id, action: "create", changes: { after: team } });
+    // A lead who creates a team leads it; an admin leads every team anyway.
+    if (ctx.actor.role === "lead") {
+      const membership = await repo.addMember({ teamId: team.id, personId: ctx.actor.personId, isLead: true, createdAt: ctx.now });
+      await audit(tx, ctx, { entity: "team_member", entityId: `${team.id}/${ctx.actor.personId}`, action: "create", changes: { after: membership } });
+    }
+    return team;
+  });
+}
+
+export async function getTeam(ctx: ServiceContext, id: string): Promise<Team> {
+  const team = await createTeamRepository(ctx.db).findById(id);
+  if (!team) throw notFound("team", id);
+  return team;
+}
+
+export async function listTeams(ctx: ServiceContext, filter: { q?: string | undefined }, page: PageRequest) {
+  return createTeamRepository(ctx.db).list(filter, page);
+}
+
+export async function updateTeam(ctx: ServiceContext, id: string, patch: TeamPatch, ifMatch?: readonly number[]): Promise<Team> {
+  return ctx.db.transaction(async (tx) => {
+    const repo = createTeamRepository(tx);
+    const before = await repo.findByIdForUpdate(id);
+    if (!before) throw notFound("team", id);
+    requireTeamLead(ctx.actor, id, "change this team");
+    checkVersion("team", before.version, ifMatch);
+    const values = toValues(patch);
+    validateShiftRules({ ...before, ...values });
+    const after = await repo.update(id, before.version, values, ctx.now);
+    if (!after) throw new DomainError("precondition_failed", "The team changed while updating; read it again");
+    const changes = diff(before, after);
+    if (Object.keys(changes).length > 0) await audit(tx, ctx, { entity: "team", entityId: id, action: "update", changes });
+    return after;
+  });
+}
+
+/**
+ * Deletes a team and its memberships. Later features that hang assignments
+ * on a team (shifts, schedules) must refuse here with
+ * `team_has_future_assignments` when the team still has work ahead.
+ */
+export async function deleteTeam(ctx: ServiceContext, id: string, ifMatch?: readonly number[]): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const repo = createTeamRepository(tx);
+    const before = await repo.findByIdForUpdate(id);
+    if (!before) throw notFound("team", id);
+    requireTeamLead(ctx.actor, id, "delete this team");
+    checkVersion("team", before.version, ifMatch);
+    await repo.delete(id);
+    await audit(tx, ctx, { entity: "team", entityId: id, action: "delete", changes: { before } });
+  });
+}
+
+async function requireLeadablePerson(tx: Db, personId: string, isLead: boolean): Promise<Person> {
+  const person = await createPeopleRepository(tx).findById(personId);
+  if (!person) throw new DomainError("not_found", `No person with id ${personId}`, { field: "personId" });
+  if (isLead && person.role === "member") {
+    throw new DomainError("person_not_lead", `${person.name} has the member role; give them the lead role before making them a team lead`, {
+      field: "isLead",
+    });
+  }
+  return person;
+}
+
+export async function listMembers(ctx: ServiceContext, teamId: string, page: PageRequest) {
+  await getTeam(ctx, teamId);
+  const result = await createTeamRepository(ctx.db).listMembers(teamId, page);
+  return { ...result, items: result.items.map(({ membership, person }) => ({ ...membership, person })) };
+}
+
+export async function addMember(ctx: ServiceContext, teamId: string, input: { personId: string; isLead?: boolean | undefined }): Promise<Membership> {
+  const isLead = input.isLead ?? false;
+  return ctx.db.transaction(async (tx) => {
+    const repo = createTeamRepository(tx);
+    if (!(await repo.findById(teamId))) throw notFound("team", teamId);
+    requireTeamLead(ctx.actor, teamId, "add members");
+    const person = await requireLeadablePerson(tx, input.personId, isLead);
+    if (!person.active) throw new DomainError("person_inactive", `${person.name} is deactivated`, { field: "personId" });
+    if (await repo.findMember(teamId, input.personId)) {
+      throw new DomainError("already_member", `${person.name} is already a member of this team`, { field: "personId" });
+    }
+    const membership = await repo.addMember({ teamId, personId: input.personId, isLead, createdAt: ctx.now });
+    await audit(tx, ctx, { entity: "team_member", entityId: `${teamId}/${input.personId}`, action: "create", changes: { after: membership } });
+    return { ...membership, person };
+  });
+}
+
+export async function updateMember(ctx: ServiceContext, teamId: string, personId: string, input: { isLead: boolean }): Promise<Membership> {
+  return ctx.db.transaction(async (tx) => {
+    const repo = createTeamRepository(tx);
+    if (!(await repo.findById(teamId))) throw notFound("team", teamId);
+    requireTeamLead(ctx.actor, teamId, "change members");
+    const before = await repo.findMember(teamId, personId);
+    if (!before) throw notFound("team member", personId);
+    const person = await requireLeadablePerson(tx, personId, input.isLead);
+    const after = (await repo.setLead(teamId, personId, input.isLead))!;
+    const changes = diff(before, after);
+    if (Object.keys(changes).length > 0) {
+      await audit(tx, ctx, { entity: "team_member", entityId: `${teamId}/${personId}`, action: "update", changes });
+    }
+    return { ...after, person };
+  });
+}
+
+export async function removeMember(ctx: ServiceContext, teamId: string, personId: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const repo = createTeamRepository(tx);
+    if (!(await repo.findById(teamId))) throw notFound("team", teamId);
+    // Leaving a team is a member's own right; removing someone else is a lead's.
+    if (personId !== ctx.actor.personId || isAdmin(ctx.actor)) requireTeamLead(ctx.actor, teamId, "remove members");
+    const removed = await repo.removeMember(teamId, personId);
+    if (!removed) throw notFound("team member", personId);
+    await audit(tx, ctx, { entity: "team_member", entityId: `${teamId}/${personId}`, action: "delete", changes: { before: removed } });
+  });
+}
