@@ -55,6 +55,8 @@ export async function buildApp({ config, db }: AppOptions): Promise<FastifyInsta
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   configureValidation(app);
+  // JSON only: Fastify's text/plain parser would turn a wrong Content-Type into a confusing 400.
+  app.removeContentTypeParser("text/plain");
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-request-id", request.id);
     return payload;

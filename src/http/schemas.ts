@@ -51,9 +51,27 @@ export function Page<T extends TSchema>(item: T) {
   });
 }
 
+const problemDescriptions: Record<number, string> = {
+  400: "Malformed request: a field, parameter or the JSON itself (problem+json names the fields)",
+  401: "No token, or an unknown or revoked one",
+  403: "Your role does not allow this",
+  404: "Not found",
+  409: "Conflicts with the current state (duplicate, overlap, concurrent change)",
+  412: "If-Match does not match the current version",
+  413: "Body too large",
+  415: "Body is not JSON",
+  422: "Well-formed but not acceptable (e.g. an unknown time zone); problem+json names the field",
+  503: "Unavailable",
+};
+
 /** Standard error responses for a route, so the OpenAPI document lists them. */
-export function errorResponses(...statuses: number[]): Record<number, typeof Problem> {
-  return Object.fromEntries(statuses.map((s) => [s, Problem]));
+export function errorResponses(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      { description: problemDescriptions[s] ?? "Error", content: { "application/problem+json": { schema: Problem } } },
+    ]),
+  ) as Record<number, { description: string; content: { "application/problem+json": { schema: typeof Problem } } }>;
 }
 
 /** 204 responses. */
