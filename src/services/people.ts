@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import type { PageRequest } from "../db/pagination.ts";
 import { createPeopleRepository, type PeopleFilter } from "../db/repositories/people.ts";
@@ -67,10 +68,20 @@ async function fieldsDenied(db: Db, actor: Actor, target: Person, fields: Person
   return fields.filter((f) => !((self && SELF_FIELDS.has(f)) || (lead && LEAD_FIELDS.has(f))));
 }
 
-/** Keeps the last active admin from demoting or deactivating themselves out of the system. */
+/** Arbitrary, fixed: serialises changes that can remove an admin. */
+const ADMIN_SET_LOCK_KEY = 7_202_613;
+
+/**
+ * Keeps the last active admin from demoting or deactivating themselves out
+ * of the system. Two admins demoting each other at once must not both
+ * succeed, so changes that can remove an admin take a transaction lock
+ * before counting.
+ */
 async function guardLastAdmin(db: Db, before: Person, values: Partial<NewPerson>) {
   const losesAdmin = before.role === "admin" && before.active && ((values.role !== undefined && values.role !== "admin") || values.active === false);
-  if (losesAdmin && (await createPeopleRepository(db).countActiveAdmins()) <= 1) {
+  if (!losesAdmin) return;
+  await db.execute(sql`SELECT pg_advisory_xact_lock(${ADMIN_SET_LOCK_KEY})`);
+  if ((await createPeopleRepository(db).countActiveAdmins()) <= 1) {
     throw new DomainError("last_admin", "This is the last active admin; make someone else admin first", {
       field: values.active === false ? "active" : "role",
     });
