@@ -1,6 +1,7 @@
 import { and, arrayContains, asc, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
+import { containsPattern, updateVersioned } from "../sql.ts";
 import { people, teamMembers, type NewPerson, type Person, type PersonRole } from "../schema/index.ts";
 
 export interface PeopleFilter {
@@ -9,10 +10,6 @@ export interface PeopleFilter {
   active?: boolean | undefined;
   teamId?: string | undefined;
   skill?: string | undefined;
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export function createPeopleRepository(db: Db) {
@@ -35,12 +32,7 @@ export function createPeopleRepository(db: Db) {
 
     /** Updates when `version` matches (optimistic concurrency); undefined when it does not. */
     async update(id: string, version: number, values: Partial<NewPerson>, now: Date): Promise<Person | undefined> {
-      const [row] = await db
-        .update(people)
-        .set({ ...values, updatedAt: now, version: sql`${people.version} + 1` })
-        .where(and(eq(people.id, id), eq(people.version, version)))
-        .returning();
-      return row;
+      return updateVersioned(db, people, id, version, values, now);
     },
 
     async countActiveAdmins(): Promise<number> {
@@ -58,7 +50,7 @@ export function createPeopleRepository(db: Db) {
 
     async list(filter: PeopleFilter, page: PageRequest) {
       const conditions: (SQL | undefined)[] = [
-        filter.q ? or(ilike(people.name, `%${escapeLike(filter.q)}%`), ilike(people.email, `%${escapeLike(filter.q)}%`)) : undefined,
+        filter.q ? or(ilike(people.name, containsPattern(filter.q)), ilike(people.email, containsPattern(filter.q))) : undefined,
         filter.role ? eq(people.role, filter.role) : undefined,
         filter.active === undefined ? undefined : eq(people.active, filter.active),
         filter.skill ? arrayContains(people.skills, [filter.skill]) : undefined,

@@ -1,6 +1,7 @@
-import { and, asc, eq, ilike, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, ilike, type SQL } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
+import { containsPattern, updateVersioned } from "../sql.ts";
 import { people, teamMembers, teams, type NewTeam, type Team } from "../schema/index.ts";
 
 export function createTeamRepository(db: Db) {
@@ -21,12 +22,7 @@ export function createTeamRepository(db: Db) {
     },
 
     async update(id: string, version: number, values: Partial<NewTeam>, now: Date): Promise<Team | undefined> {
-      const [row] = await db
-        .update(teams)
-        .set({ ...values, updatedAt: now, version: sql`${teams.version} + 1` })
-        .where(and(eq(teams.id, id), eq(teams.version, version)))
-        .returning();
-      return row;
+      return updateVersioned(db, teams, id, version, values, now);
     },
 
     async delete(id: string): Promise<void> {
@@ -35,7 +31,7 @@ export function createTeamRepository(db: Db) {
 
     async list(filter: { q?: string | undefined }, page: PageRequest) {
       const conditions: (SQL | undefined)[] = [
-        filter.q ? ilike(teams.name, `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : undefined,
+        filter.q ? ilike(teams.name, containsPattern(filter.q)) : undefined,
         afterCursor(teams.createdAt, teams.id, page.cursor),
       ];
       const rows = await db
