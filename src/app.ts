@@ -15,6 +15,9 @@ import { auditRoutes } from "./http/routes/audit/index.ts";
 import { meRoutes } from "./http/routes/me/index.ts";
 import { peopleRoutes } from "./http/routes/people/index.ts";
 import { teamRoutes } from "./http/routes/teams/index.ts";
+import { shiftPatternRoutes } from "./http/routes/shift-patterns/index.ts";
+import { shiftRoutes } from "./http/routes/shifts/index.ts";
+import { teamScheduleRoutes } from "./http/routes/team-schedule/index.ts";
 import { tokenRoutes } from "./http/routes/tokens/index.ts";
 import { errorResponses } from "./http/schemas.ts";
 import { configureValidation } from "./http/validation.ts";
@@ -95,6 +98,9 @@ export async function buildApp({ config, db }: AppOptions): Promise<FastifyInsta
       await v1.register(peopleRoutes, { db });
       await v1.register(teamRoutes, { db });
       await v1.register(tokenRoutes, { db });
+      await v1.register(teamScheduleRoutes, { db });
+      await v1.register(shiftRoutes, { db });
+      await v1.register(shiftPatternRoutes, { db });
       await v1.register(auditRoutes, { db });
     },
     { prefix: "/v1" },

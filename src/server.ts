@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createDb, dbConfigFrom } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { bootstrapAdmin } from "./services/bootstrap.ts";
+import { rollPatternsForward } from "./services/shift-patterns.ts";
 
 let config: Config;
 try {
@@ -30,11 +31,27 @@ if (boot?.generated) {
   app.log.info(`Created the first admin (${boot.email}) with the token from ROTA_BOOTSTRAP_TOKEN`);
 }
 
+// Keeps recurring shift patterns materialised ahead. Every instance runs it;
+// an advisory lock lets one do the work each time.
+const ROLL_FORWARD_EVERY_MS = 60 * 60 * 1000;
+async function rollForward() {
+  try {
+    const result = await rollPatternsForward(handle.db, new Date());
+    if (result && result.created + result.skipped > 0) app.log.info(result, "shift patterns rolled forward");
+  } catch (err) {
+    app.log.error({ err }, "rolling shift patterns forward failed");
+  }
+}
+const rollTimer = setInterval(() => void rollForward(), ROLL_FORWARD_EVERY_MS);
+rollTimer.unref();
+void rollForward();
+
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info({ signal }, "shutting down");
+  clearInterval(rollTimer);
   try {
     await app.close(); // stops accepting, lets in-flight requests finish
     await handle.close();

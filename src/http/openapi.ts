@@ -22,6 +22,8 @@ export function openApiOptions(publicUrl: string | undefined): SwaggerOptions {
       tags: [
         { name: "people", description: "The company directory" },
         { name: "teams", description: "Teams, their shift rules and members" },
+        { name: "shifts", description: "Shifts and recurring shift patterns" },
+        { name: "coverage", description: "Support hours, staffing requirements, coverage gaps and hours" },
         { name: "tokens", description: "Personal API tokens" },
         { name: "audit", description: "Who changed what, when" },
         { name: "meta", description: "Health" },

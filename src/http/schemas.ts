@@ -76,3 +76,14 @@ export function errorResponses(...statuses: number[]) {
 
 /** 204 responses. */
 export const NoContent = Type.Null({ description: "No content" });
+
+export const LocalTime = Type.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", description: "Local wall-clock time HH:mm (24:00 = end of day)", examples: ["07:00"] });
+export const LocalDate = Type.String({ format: "date", description: "Local calendar date YYYY-MM-DD" });
+export const Weekday = StringEnum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const);
+export const Label = Type.String({ pattern: "^[a-z0-9][a-z0-9_-]{0,39}$", description: "Queue or role label, e.g. `chat`, `email`" });
+export const IntervalSchema = Type.Object({ start: Instant, end: Instant }, { additionalProperties: false });
+/** `from`/`to` query parameters: a half-open window of instants. */
+export const WindowQuery = {
+  from: Type.String({ format: "date-time", description: "Window start (inclusive), ISO 8601" }),
+  to: Type.String({ format: "date-time", description: "Window end (exclusive), ISO 8601" }),
+};

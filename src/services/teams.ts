@@ -1,6 +1,7 @@
 import type { Db } from "../db/client.ts";
 import type { PageRequest } from "../db/pagination.ts";
 import { createPeopleRepository } from "../db/repositories/people.ts";
+import { createShiftRepository } from "../db/repositories/shifts.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
 import type { NewTeam, Person, Team, TeamMember } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
@@ -18,6 +19,7 @@ export interface TeamInput {
   maxConcurrentChats?: number | undefined;
   swapApprovalRequired?: boolean | undefined;
   timeOffAutoApprove?: boolean | undefined;
+  selfScheduling?: boolean | undefined;
 }
 
 export type TeamPatch = Partial<TeamInput>;
@@ -99,9 +101,9 @@ export async function updateTeam(ctx: ServiceContext, id: string, patch: TeamPat
 }
 
 /**
- * Deletes a team and its memberships. Later features that hang assignments
- * on a team (shifts, schedules) must refuse here with
- * `team_has_future_assignments` when the team still has work ahead.
+ * Deletes a team with its memberships, support hours and past shifts (the
+ * audit log keeps the record). Refused while the team has work ahead: a
+ * shift not yet over is somebody's plan.
  */
 export async function deleteTeam(ctx: ServiceContext, id: string, ifMatch?: readonly number[]): Promise<void> {
   await ctx.db.transaction(async (tx) => {
@@ -110,6 +112,14 @@ export async function deleteTeam(ctx: ServiceContext, id: string, ifMatch?: read
     if (!before) throw notFound("team", id);
     requireTeamLead(ctx.actor, id, "delete this team");
     checkVersion("team", before.version, ifMatch);
+    const future = await createShiftRepository(tx).countFutureForTeam(id, ctx.now);
+    if (future > 0) {
+      throw new DomainError(
+        "team_has_future_assignments",
+        `The team has ${future} shift${future === 1 ? "" : "s"} that ${future === 1 ? "has" : "have"} not ended yet; delete or move them first`,
+        { details: { futureShifts: future } },
+      );
+    }
     await repo.delete(id);
     await audit(tx, ctx, { entity: "team", entityId: id, action: "delete", changes: { before } });
   });

@@ -1,4 +1,4 @@
-import { integer, timestamp, uuid } from "drizzle-orm/pg-core";
+import { customType, integer, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /**
  * Instants are `timestamptz` with millisecond precision: exactly what a JS
@@ -12,3 +12,8 @@ export const createdAt = () => instant("created_at").notNull().defaultNow();
 export const updatedAt = () => instant("updated_at").notNull().defaultNow();
 /** Bumped on every update; the source of ETags and of cache invalidation. */
 export const version = () => integer("version").notNull().default(1);
+
+/** A half-open `[start, end)` range of instants, as PostgreSQL's tstzrange text. */
+export const tstzrange = customType<{ data: string; driverData: string }>({
+  dataType: () => "tstzrange",
+});

@@ -4,3 +4,8 @@ export * from "./team-members.ts";
 export * from "./api-tokens.ts";
 export * from "./audit-log.ts";
 export * from "./idempotency-keys.ts";
+export * from "./support-hours.ts";
+export * from "./time-off.ts";
+export * from "./shifts.ts";
+export * from "./staffing-requirements.ts";
+export * from "./commitments.ts";

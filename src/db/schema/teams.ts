@@ -14,6 +14,10 @@ export const teams = pgTable(
     maxConcurrentChats: integer("max_concurrent_chats").notNull().default(1),
     swapApprovalRequired: boolean("swap_approval_required").notNull().default(false),
     timeOffAutoApprove: boolean("time_off_auto_approve").notNull().default(false),
+    /** Members may create and edit their own shifts. */
+    selfScheduling: boolean("self_scheduling").notNull().default(false),
+    /** Support hours are 24/7 (apart from dated exceptions); otherwise team_support_windows. */
+    supportAllWeek: boolean("support_all_week").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     version: version(),

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { sqlStateOf, type DriverError } from "../../db/errors.ts";
 import { DomainError } from "../../domain/errors.ts";
 
 const PROBLEM_BASE = "https://rota.dev/problems/";
@@ -7,6 +8,26 @@ const PROBLEM_BASE = "https://rota.dev/problems/";
 /** Every stable error code and its HTTP status. Unlisted codes are a bug: they log and map to 422. */
 export const statusByCode: Record<string, number> = {
   validation: 422,
+  // Time-engine input errors (src/domain): well-formed requests with values that cannot work.
+  invalid_date: 422,
+  invalid_instant: 422,
+  invalid_interval: 422,
+  invalid_rrule: 422,
+  invalid_time: 422,
+  invalid_turn_length: 422,
+  invalid_window: 422,
+  never_matches: 422,
+  no_participants: 422,
+  unknown_time_zone: 422,
+  window_too_large: 422,
+  // Shifts and coverage.
+  person_not_member: 422,
+  shift_too_short: 422,
+  shift_misaligned: 422,
+  outside_support_hours: 422,
+  self_scheduling_disabled: 403,
+  shift_overlaps: 409,
+  person_on_time_off: 409,
   invalid_request: 400,
   malformed_json: 400,
   invalid_cursor: 400,
@@ -79,26 +100,8 @@ const constraintProblems: Record<string, { code: string; field?: string; detail:
   people_email_lower_uq: { code: "email_taken", field: "email", detail: "A person with this email already exists" },
   teams_name_lower_uq: { code: "team_name_taken", field: "name", detail: "A team with this name already exists" },
   team_members_pk: { code: "already_member", field: "personId", detail: "This person is already a member of the team" },
+  commitments_no_overlap: { code: "shift_overlaps", field: "start", detail: "The person already has something at that time" },
 };
-
-interface DriverError {
-  code?: string;
-  constraint?: string;
-  detail?: string;
-  message?: string;
-  cause?: unknown;
-}
-
-/** drizzle wraps driver errors (pg and PGlite alike); find the one with a SQLSTATE. */
-export function sqlStateOf(error: unknown): DriverError | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
-    const candidate = current as DriverError;
-    if (typeof candidate.code === "string" && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate;
-    current = candidate.cause;
-  }
-  return undefined;
-}
 
 function fromDatabase(error: DriverError): ProblemBody | undefined {
   const known = error.constraint ? constraintProblems[error.constraint] : undefined;

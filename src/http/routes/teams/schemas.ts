@@ -13,6 +13,7 @@ export const Team = Type.Object(
     maxConcurrentChats: Type.Integer(),
     swapApprovalRequired: Type.Boolean(),
     timeOffAutoApprove: Type.Boolean(),
+    selfScheduling: Type.Boolean(),
     createdAt: Instant,
     updatedAt: Instant,
     version: Type.Integer(),
@@ -29,6 +30,7 @@ const editable = {
   maxConcurrentChats: Type.Integer({ minimum: 1, maximum: 100, description: "Chats one agent handles at once (default 1)" }),
   swapApprovalRequired: Type.Boolean({ description: "Swaps need a lead's approval (default false)" }),
   timeOffAutoApprove: Type.Boolean({ description: "Time off is approved on request (default false)" }),
+  selfScheduling: Type.Boolean({ description: "Members may schedule and edit their own shifts (default false)" }),
 };
 
 export const TeamCreate = Type.Object(
@@ -41,6 +43,7 @@ export const TeamCreate = Type.Object(
     maxConcurrentChats: Type.Optional(editable.maxConcurrentChats),
     swapApprovalRequired: Type.Optional(editable.swapApprovalRequired),
     timeOffAutoApprove: Type.Optional(editable.timeOffAutoApprove),
+    selfScheduling: Type.Optional(editable.selfScheduling),
   },
   { additionalProperties: false },
 );
