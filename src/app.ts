@@ -12,6 +12,7 @@ import { authPlugin } from "./http/plugins/auth.ts";
 import { errorsPlugin, problem, sendProblem } from "./http/plugins/errors.ts";
 import { idempotencyPlugin } from "./http/plugins/idempotency.ts";
 import { auditRoutes } from "./http/routes/audit/index.ts";
+import { dutyRoutes } from "./http/routes/duty/index.ts";
 import { meRoutes } from "./http/routes/me/index.ts";
 import { peopleRoutes } from "./http/routes/people/index.ts";
 import { teamRoutes } from "./http/routes/teams/index.ts";
@@ -101,6 +102,7 @@ export async function buildApp({ config, db }: AppOptions): Promise<FastifyInsta
       await v1.register(teamScheduleRoutes, { db });
       await v1.register(shiftRoutes, { db });
       await v1.register(shiftPatternRoutes, { db });
+      await v1.register(dutyRoutes, { db });
       await v1.register(auditRoutes, { db });
     },
     { prefix: "/v1" },

@@ -19,13 +19,16 @@ export interface PersonInput {
   active?: boolean | undefined;
   chatUserId?: string | null | undefined;
   trainedAt?: string | Date | null | undefined;
+  workingDays?: string[] | null | undefined;
+  workingStart?: string | null | undefined;
+  workingEnd?: string | null | undefined;
 }
 
 export type PersonPatch = Partial<PersonInput>;
 type PersonField = keyof PersonInput;
 
 /** What a person may change about themselves, and what a lead may change about their team's members. */
-const SELF_FIELDS: ReadonlySet<PersonField> = new Set(["name", "email", "timeZone", "title", "chatUserId"]);
+const SELF_FIELDS: ReadonlySet<PersonField> = new Set(["name", "email", "timeZone", "title", "chatUserId", "workingDays", "workingStart", "workingEnd"]);
 const LEAD_FIELDS: ReadonlySet<PersonField> = new Set(["title", "skills", "trainedAt"]);
 
 export function validTimeZone(input: string, field = "timeZone"): string {
@@ -51,6 +54,9 @@ function toValues(input: PersonPatch): Partial<NewPerson> {
   if (input.active !== undefined) values.active = input.active;
   if (input.chatUserId !== undefined) values.chatUserId = input.chatUserId;
   if (input.trainedAt !== undefined) values.trainedAt = input.trainedAt === null ? null : new Date(input.trainedAt);
+  if (input.workingDays !== undefined) values.workingDays = input.workingDays === null ? null : [...new Set(input.workingDays)];
+  if (input.workingStart !== undefined) values.workingStart = input.workingStart;
+  if (input.workingEnd !== undefined) values.workingEnd = input.workingEnd;
   return values;
 }
 
@@ -66,6 +72,14 @@ async function fieldsDenied(db: Db, actor: Actor, target: Person, fields: Person
   const self = actor.personId === target.id;
   const lead = await sharesLedTeam(db, actor, target.id);
   return fields.filter((f) => !((self && SELF_FIELDS.has(f)) || (lead && LEAD_FIELDS.has(f))));
+}
+
+/** Working hours are all three fields or none (the default, Mon–Fri 09:00–17:00). */
+function checkWorkingHours(person: Pick<Person, "workingDays" | "workingStart" | "workingEnd">) {
+  const set = [person.workingDays, person.workingStart, person.workingEnd].filter((v) => v !== null && v !== undefined).length;
+  if (set !== 0 && set !== 3) {
+    throw new DomainError("validation", "Set workingDays, workingStart and workingEnd together, or all to null", { field: "workingDays" });
+  }
 }
 
 /** Arbitrary, fixed: serialises changes that can remove an admin. */
@@ -99,6 +113,7 @@ export async function createPerson(ctx: ServiceContext, input: PersonInput): Pro
     }
   }
   const values = toValues({ ...input, role }) as NewPerson;
+  checkWorkingHours({ workingDays: values.workingDays ?? null, workingStart: values.workingStart ?? null, workingEnd: values.workingEnd ?? null });
   return ctx.db.transaction(async (tx) => {
     const person = await createPeopleRepository(tx).insert({ ...values, createdAt: ctx.now, updatedAt: ctx.now });
     await audit(tx, ctx, { entity: "person", entityId: person.id, action: "create", changes: { after: person } });
@@ -132,6 +147,7 @@ export async function updatePerson(ctx: ServiceContext, id: string, patch: Perso
     }
     checkVersion("person", before.version, ifMatch);
     const values = toValues(patch);
+    checkWorkingHours({ ...before, ...values } as Person);
     await guardLastAdmin(tx, before, values);
     const after = await repo.update(id, before.version, values, ctx.now);
     if (!after) throw new DomainError("precondition_failed", "The person changed while updating; read it again");

@@ -9,3 +9,4 @@ export * from "./time-off.ts";
 export * from "./shifts.ts";
 export * from "./staffing-requirements.ts";
 export * from "./commitments.ts";
+export * from "./duty.ts";

@@ -17,6 +17,10 @@ export const people = pgTable(
     active: boolean("active").notNull().default(true),
     chatUserId: text("chat_user_id"),
     trainedAt: instant("trained_at"),
+    /** Working hours in the person's zone (for duty auto-assign); null = Mon–Fri 09:00–17:00. */
+    workingDays: text("working_days").array(),
+    workingStart: text("working_start"),
+    workingEnd: text("working_end"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     version: version(),

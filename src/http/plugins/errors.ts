@@ -28,6 +28,20 @@ export const statusByCode: Record<string, number> = {
   self_scheduling_disabled: 403,
   shift_overlaps: 409,
   person_on_time_off: 409,
+  // Chat duty.
+  invalid_month: 422,
+  not_eligible: 422,
+  training_required: 409,
+  booking_not_open: 409,
+  booking_closed: 409,
+  quota_exceeded: 409,
+  slot_full: 409,
+  slot_closed: 409,
+  slot_started: 409,
+  booking_overlaps: 409,
+  already_booked: 409,
+  cutoff_passed: 409,
+  seats_below_bookings: 409,
   invalid_request: 400,
   malformed_json: 400,
   invalid_cursor: 400,
@@ -100,6 +114,7 @@ const constraintProblems: Record<string, { code: string; field?: string; detail:
   people_email_lower_uq: { code: "email_taken", field: "email", detail: "A person with this email already exists" },
   teams_name_lower_uq: { code: "team_name_taken", field: "name", detail: "A team with this name already exists" },
   team_members_pk: { code: "already_member", field: "personId", detail: "This person is already a member of the team" },
+  duty_programs_name_lower_uq: { code: "conflict", field: "name", detail: "A duty program with this name already exists" },
   commitments_no_overlap: { code: "shift_overlaps", field: "start", detail: "The person already has something at that time" },
 };
 

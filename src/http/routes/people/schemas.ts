@@ -16,6 +16,9 @@ export const Person = Type.Object(
     active: Type.Boolean(),
     chatUserId: Type.Union([Type.String(), Type.Null()]),
     trainedAt: Type.Union([Instant, Type.Null()]),
+    workingDays: Type.Union([Type.Array(Type.String()), Type.Null()], { description: "Working days (null: Mon–Fri)" }),
+    workingStart: Type.Union([Type.String(), Type.Null()], { description: "Working hours start, local HH:mm (null: 09:00)" }),
+    workingEnd: Type.Union([Type.String(), Type.Null()], { description: "Working hours end, local HH:mm (null: 17:00)" }),
     createdAt: Instant,
     updatedAt: Instant,
     version: Type.Integer({ description: "Bumped on every change; the ETag is `\"v<version>\"`" }),
@@ -33,6 +36,11 @@ const editable = {
   active: Type.Boolean(),
   chatUserId: Type.Union([Type.String({ minLength: 1, maxLength: 100, description: "The person's user id in the chat tool, e.g. Slack `U024BE7LH`" }), Type.Null()]),
   trainedAt: Type.Union([Instant, Type.Null()], { description: "When the person finished duty training" }),
+  workingDays: Type.Union([Type.Array(StringEnum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const), { minItems: 1, maxItems: 7 }), Type.Null()], {
+    description: "Days the person works, in their zone; set with workingStart and workingEnd, or all three null for Mon–Fri 09:00–17:00",
+  }),
+  workingStart: Type.Union([Type.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$" }), Type.Null()]),
+  workingEnd: Type.Union([Type.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$" }), Type.Null()]),
 };
 
 export const PersonCreate = Type.Object(
@@ -46,6 +54,9 @@ export const PersonCreate = Type.Object(
     active: Type.Optional(editable.active),
     chatUserId: Type.Optional(editable.chatUserId),
     trainedAt: Type.Optional(editable.trainedAt),
+    workingDays: Type.Optional(editable.workingDays),
+    workingStart: Type.Optional(editable.workingStart),
+    workingEnd: Type.Optional(editable.workingEnd),
   },
   { additionalProperties: false },
 );

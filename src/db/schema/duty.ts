@@ -1,0 +1,132 @@
+import { sql } from "drizzle-orm";
+import { boolean, check, date, index, integer, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, instant, updatedAt, version } from "./_columns.ts";
+import { people } from "./people.ts";
+import { teams } from "./teams.ts";
+
+export const dutyEligibility = pgEnum("duty_eligibility", ["all", "teams", "people"]);
+
+/**
+ * A company-wide recurring duty, such as one hour of support chat a month
+ * for everyone. Slots come from its own weekly windows (duty_program_windows)
+ * or from a team's support hours (`hoursTeamId`).
+ */
+export const dutyPrograms = pgTable(
+  "duty_programs",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    timeZone: text("time_zone").notNull(),
+    slotMinutes: integer("slot_minutes").notNull().default(60),
+    hoursTeamId: uuid("hours_team_id").references(() => teams.id, { onDelete: "restrict" }),
+    seatsPerSlot: integer("seats_per_slot").notNull().default(1),
+    quotaPerMonth: integer("quota_per_month").notNull().default(1),
+    eligibility: dutyEligibility("eligibility").notNull().default("all"),
+    eligibleTeamIds: uuid("eligible_team_ids").array().notNull().default(sql`'{}'::uuid[]`),
+    eligiblePersonIds: uuid("eligible_person_ids").array().notNull().default(sql`'{}'::uuid[]`),
+    excludedPersonIds: uuid("excluded_person_ids").array().notNull().default(sql`'{}'::uuid[]`),
+    /** Booking for a month opens at 00:00 on `opensDay` of the month `opensMonthsBefore` earlier (null: always open). */
+    bookingOpensMonthsBefore: integer("booking_opens_months_before"),
+    bookingOpensDay: integer("booking_opens_day"),
+    bookingClosesMonthsBefore: integer("booking_closes_months_before"),
+    bookingClosesDay: integer("booking_closes_day"),
+    /** Cancelling or moving a booking less than this before the slot needs a lead. */
+    changeCutoffMinutes: integer("change_cutoff_minutes").notNull().default(1440),
+    trainingRequired: boolean("training_required").notNull().default(false),
+    /** The team people on duty join (e.g. the Customer Advocates). */
+    supportTeamId: uuid("support_team_id").references(() => teams.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [
+    uniqueIndex("duty_programs_name_lower_uq").on(sql`lower(${t.name})`),
+    check("duty_programs_numbers", sql`${t.slotMinutes} BETWEEN 15 AND 480 AND ${t.seatsPerSlot} > 0 AND ${t.quotaPerMonth} > 0 AND ${t.changeCutoffMinutes} >= 0`),
+  ],
+);
+
+export const dutyProgramWindows = pgTable(
+  "duty_program_windows",
+  {
+    id: id(),
+    programId: uuid("program_id").notNull().references(() => dutyPrograms.id, { onDelete: "cascade" }),
+    days: text("days").array().notNull(),
+    startTime: text("start_time").notNull(),
+    endTime: text("end_time").notNull(),
+  },
+  (t) => [index("duty_program_windows_program_idx").on(t.programId)],
+);
+
+export const dutyProgramExceptions = pgTable(
+  "duty_program_exceptions",
+  {
+    id: id(),
+    programId: uuid("program_id").notNull().references(() => dutyPrograms.id, { onDelete: "cascade" }),
+    date: date("date", { mode: "string" }).notNull(),
+    closed: boolean("closed").notNull(),
+    startTime: text("start_time"),
+    endTime: text("end_time"),
+  },
+  (t) => [index("duty_program_exceptions_program_idx").on(t.programId, t.date)],
+);
+
+export const dutySlots = pgTable(
+  "duty_slots",
+  {
+    id: id(),
+    programId: uuid("program_id").notNull().references(() => dutyPrograms.id, { onDelete: "cascade" }),
+    /** "YYYY-MM" in the program's zone: the period the quota counts in. */
+    month: text("month").notNull(),
+    startAt: instant("start_at").notNull(),
+    endAt: instant("end_at").notNull(),
+    seats: integer("seats").notNull(),
+    closed: boolean("closed").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [
+    uniqueIndex("duty_slots_program_start_uq").on(t.programId, t.startAt),
+    index("duty_slots_program_month_idx").on(t.programId, t.month, t.startAt),
+    check("duty_slots_positive", sql`${t.endAt} > ${t.startAt} AND ${t.seats} >= 0`),
+  ],
+);
+
+/** A person in a seat of a slot. start/end copy the slot's so the commitments trigger can see them. */
+export const dutyBookings = pgTable(
+  "duty_bookings",
+  {
+    id: id(),
+    slotId: uuid("slot_id").notNull().references(() => dutySlots.id, { onDelete: "cascade" }),
+    programId: uuid("program_id").notNull().references(() => dutyPrograms.id, { onDelete: "cascade" }),
+    month: text("month").notNull(),
+    personId: uuid("person_id").notNull().references(() => people.id, { onDelete: "restrict" }),
+    startAt: instant("start_at").notNull(),
+    endAt: instant("end_at").notNull(),
+    bookedBy: uuid("booked_by"),
+    autoAssigned: boolean("auto_assigned").notNull().default(false),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [
+    uniqueIndex("duty_bookings_slot_person_uq").on(t.slotId, t.personId),
+    index("duty_bookings_person_month_idx").on(t.personId, t.programId, t.month),
+  ],
+);
+
+/** How many unpopular slots auto-assign gave each person each month: its fairness memory. */
+export const dutyFairnessLedger = pgTable(
+  "duty_fairness_ledger",
+  {
+    programId: uuid("program_id").notNull().references(() => dutyPrograms.id, { onDelete: "cascade" }),
+    personId: uuid("person_id").notNull().references(() => people.id, { onDelete: "cascade" }),
+    month: text("month").notNull(),
+    unpopularCount: integer("unpopular_count").notNull(),
+  },
+  (t) => [primaryKey({ name: "duty_fairness_ledger_pk", columns: [t.programId, t.personId, t.month] })],
+);
+
+export type DutyProgram = typeof dutyPrograms.$inferSelect;
+export type DutySlot = typeof dutySlots.$inferSelect;
+export type DutyBooking = typeof dutyBookings.$inferSelect;

@@ -1,0 +1,295 @@
+import { DateTime } from "luxon";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dutyBookings, people as peopleTable } from "../src/db/schema/index.ts";
+import { issueToken } from "../src/services/tokens.ts";
+import { createTestApp, type Client, type TestApp } from "./helpers/app.ts";
+
+// Drift's company-wide chat duty (SPEC §1): everyone does one hour a month,
+// picks and trades slots on a shared calendar, after a training session.
+const zone = "America/New_York";
+// Two months ahead, so every slot is in the future whenever the suite runs.
+const month = DateTime.now().setZone(zone).plus({ months: 2 }).toFormat("yyyy-MM");
+const nextMonth = DateTime.fromFormat(month, "yyyy-MM", { zone }).plus({ months: 1 }).toFormat("yyyy-MM");
+
+let t: TestApp;
+let lead: Client & { personId: string };
+let tate: Client & { personId: string };
+let dan: Client & { personId: string };
+let newHire: Client & { personId: string };
+let programId: string;
+let slots: any[];
+
+const trainedAt = "2026-01-15T15:00:00Z";
+
+beforeAll(async () => {
+  t = await createTestApp();
+  lead = await t.person({ role: "lead", name: "Lead Lou", timeZone: zone });
+  tate = await t.person({ name: "Tate", timeZone: zone, skills: ["legal"] });
+  dan = await t.person({ name: "Dan", timeZone: zone });
+  newHire = await t.person({ name: "New Hire", timeZone: zone });
+  for (const p of [lead, tate, dan]) await t.admin.patch(`/v1/people/${p.personId}`, { trainedAt });
+  const created = await lead.post("/v1/duty-programs", {
+    name: "Company chat duty",
+    timeZone: zone,
+    slotMinutes: 60,
+    hours: { windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], start: "09:00", end: "17:00" }] },
+    seatsPerSlot: 2,
+    quotaPerMonth: 1,
+    changeCutoffMinutes: 1440,
+    trainingRequired: true,
+  });
+  expect(created.status).toBe(201);
+  programId = created.body.id;
+  const generated = await lead.post(`/v1/duty-programs/${programId}/months/${month}/slots`);
+  expect(generated.status).toBe(200);
+  slots = (await tate.get(`/v1/duty-programs/${programId}/slots?month=${month}`)).body.items;
+});
+afterAll(() => t.close());
+
+describe("duty programs and slots", () => {
+  it("generates one slot per working hour of every weekday of the month, at whole local hours", async () => {
+    let weekdays = 0;
+    const first = DateTime.fromFormat(month, "yyyy-MM", { zone });
+    for (let d = first; d.month === first.month; d = d.plus({ days: 1 })) if (d.weekday <= 5) weekdays++;
+    expect(slots).toHaveLength(weekdays * 8);
+    for (const s of slots) {
+      const local = DateTime.fromISO(s.start, { zone });
+      expect(local.minute).toBe(0);
+      expect(local.hour).toBeGreaterThanOrEqual(9);
+      expect(local.hour).toBeLessThan(17);
+      expect(s).toMatchObject({ seats: 2, freeSeats: 2, bookings: [], closed: false });
+    }
+  });
+
+  it("generating again is idempotent", async () => {
+    const again = await lead.post(`/v1/duty-programs/${programId}/months/${month}/slots`);
+    expect(again.body).toEqual({ month, created: 0, total: slots.length });
+  });
+
+  it("only admins and leads run programs; bad input is a clear 4xx", async () => {
+    expect((await tate.post("/v1/duty-programs", { name: "x", timeZone: zone, hours: { windows: [] } })).status).toBe(403);
+    const noHours = await lead.post("/v1/duty-programs", { name: "Empty", timeZone: zone });
+    expect(noHours.status).toBe(422);
+    expect(noHours.body.errors[0].field).toBe("hours.windows");
+    const badWindow = await lead.post("/v1/duty-programs", { name: "Bad", timeZone: zone, bookingWindow: { opens: { monthsBefore: 1, day: 30 }, closes: { monthsBefore: 1, day: 25 } } });
+    expect(badWindow.status).toBe(400);
+    expect(badWindow.body.errors[0].field).toBe("bookingWindow.opens.day");
+    const badMonth = await lead.post(`/v1/duty-programs/${programId}/months/2026-13/slots`);
+    expect(badMonth.status).toBe(400);
+    expect(badMonth.body.errors[0].field).toBe("month");
+  });
+});
+
+describe("booking", () => {
+  it("Tate books a slot; the calendar shows him there with one free seat", async () => {
+    const res = await tate.post(`/v1/duty-slots/${slots[0].id}/bookings`, {});
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ personId: tate.personId, slotId: slots[0].id, month, start: slots[0].start });
+    const calendar = (await dan.get(`/v1/duty-programs/${programId}/slots?month=${month}`)).body.items;
+    expect(calendar[0]).toMatchObject({ freeSeats: 1, bookings: [{ personId: tate.personId, name: "Tate" }] });
+  });
+
+  it("a second slot the same month is over quota", async () => {
+    const res = await tate.post(`/v1/duty-slots/${slots[5].id}/bookings`, {});
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("quota_exceeded");
+  });
+
+  it("a new hire must finish training first", async () => {
+    const res = await newHire.post(`/v1/duty-slots/${slots[1].id}/bookings`, {});
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("training_required");
+    await t.admin.patch(`/v1/people/${newHire.personId}`, { trainedAt });
+    expect((await newHire.post(`/v1/duty-slots/${slots[1].id}/bookings`, {})).status).toBe(201);
+  });
+
+  it("a retried click with the same Idempotency-Key is one booking", async () => {
+    const first = await dan.post(`/v1/duty-slots/${slots[2].id}/bookings`, {}, { "idempotency-key": "dan-click" });
+    const retry = await dan.post(`/v1/duty-slots/${slots[2].id}/bookings`, {}, { "idempotency-key": "dan-click" });
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    expect(retry.body.id).toBe(first.body.id);
+    const rows = (await t.handle.db.select().from(dutyBookings)).filter((b) => b.personId === dan.personId);
+    expect(rows).toHaveLength(1);
+  });
+
+  it("a booking never overlaps the person's shift (one commitments table for both)", async () => {
+    const team = await t.team({ name: "Advocates", timeZone: zone, minShiftMinutes: 60 });
+    const sam = await t.person({ name: "Sam", timeZone: zone });
+    await t.admin.patch(`/v1/people/${sam.personId}`, { trainedAt });
+    await t.admin.post(`/v1/teams/${team.id}/members`, { personId: sam.personId });
+    const shift = await t.admin.post("/v1/shifts", { teamId: team.id, personId: sam.personId, start: slots[3].start, end: slots[4].end });
+    expect(shift.status).toBe(201);
+    const res = await sam.post(`/v1/duty-slots/${slots[4].id}/bookings`, {});
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("booking_overlaps");
+    expect(res.body.conflict).toEqual({ kind: "shift", id: shift.body.id });
+  });
+
+  it("a member cannot book for someone else; a lead can", async () => {
+    const other = await t.person({ name: "Other", timeZone: zone });
+    await t.admin.patch(`/v1/people/${other.personId}`, { trainedAt });
+    expect((await tate.post(`/v1/duty-slots/${slots[6].id}/bookings`, { personId: other.personId })).status).toBe(403);
+    const byLead = await lead.post(`/v1/duty-slots/${slots[6].id}/bookings`, { personId: other.personId });
+    expect(byLead.status).toBe(201);
+    expect(byLead.body.bookedBy).toBe(lead.personId);
+  });
+});
+
+describe("moving and cancelling", () => {
+  it("moving is atomic: into a full slot fails and the booking stays; into a free one it moves", async () => {
+    const mine = (await dan.get(`/v1/duty-programs/${programId}/slots?month=${month}`)).body.items.find((s: any) => s.bookings.some((b: any) => b.personId === dan.personId));
+    const bookingId = mine.bookings.find((b: any) => b.personId === dan.personId).id;
+    await lead.request("PATCH", `/v1/duty-slots/${slots[7].id}`, { body: { seats: 0 } });
+    const full = await dan.post(`/v1/duty-bookings/${bookingId}/move`, { slotId: slots[7].id });
+    expect(full.status).toBe(409);
+    expect(full.body.code).toBe("slot_full");
+    const still = (await t.handle.db.select().from(dutyBookings)).filter((b) => b.personId === dan.personId);
+    expect(still.map((b) => b.slotId)).toEqual([mine.id]);
+    const moved = await dan.post(`/v1/duty-bookings/${bookingId}/move`, { slotId: slots[8].id });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ id: bookingId, slotId: slots[8].id, start: slots[8].start });
+    const after = (await t.handle.db.select().from(dutyBookings)).filter((b) => b.personId === dan.personId);
+    expect(after.map((b) => b.slotId)).toEqual([slots[8].id]);
+  });
+
+  it("seats cannot drop below the bookings a slot holds", async () => {
+    const res = await lead.request("PATCH", `/v1/duty-slots/${slots[0].id}`, { body: { seats: 0 } });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("seats_below_bookings");
+  });
+
+  it("after the 24-hour cut-off only a lead may cancel", async () => {
+    const soon = DateTime.now().plus({ hours: 3 }).startOf("hour");
+    const slot = await lead.post(`/v1/duty-programs/${programId}/slots`, { start: soon.toUTC().toISO(), end: soon.plus({ hours: 1 }).toUTC().toISO(), seats: 1 });
+    expect(slot.status).toBe(201);
+    const casual = await t.person({ name: "Casual", timeZone: zone });
+    await t.admin.patch(`/v1/people/${casual.personId}`, { trainedAt });
+    const booking = await casual.post(`/v1/duty-slots/${slot.body.id}/bookings`, {});
+    expect(booking.status).toBe(201);
+    const late = await casual.delete(`/v1/duty-bookings/${booking.body.id}`);
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe("cutoff_passed");
+    expect((await lead.delete(`/v1/duty-bookings/${booking.body.id}`)).status).toBe(204);
+  });
+
+  it("before the cut-off cancelling is free", async () => {
+    const other = (await t.handle.db.select().from(dutyBookings)).find((b) => b.personId === newHire.personId)!;
+    expect((await newHire.delete(`/v1/duty-bookings/${other.id}`)).status).toBe(204);
+    expect((await newHire.post(`/v1/duty-slots/${slots[9].id}/bookings`, {})).status).toBe(201);
+  });
+});
+
+describe("on duty, reminders and the booking window", () => {
+  it("routes a legal question to the counsel on duty", async () => {
+    const at = new Date(new Date(slots[0].start).getTime() + 10 * 60_000).toISOString();
+    const res = await dan.get(`/v1/duty-programs/${programId}/on-duty?at=${at}&skill=legal`);
+    expect(res.status).toBe(200);
+    expect(res.body.onDuty.map((d: any) => d.person.name)).toEqual(["Tate"]);
+    expect(res.body.withSkill.map((d: any) => d.person.id)).toEqual([tate.personId]);
+    const nobody = await dan.get(`/v1/duty-programs/${programId}/on-duty?at=${slots[0].end}`);
+    expect(nobody.body.onDuty.every((d: any) => d.person.id !== tate.personId)).toBe(true);
+  });
+
+  it("lists who still has to book, for a reminder bot", async () => {
+    const res = await lead.get(`/v1/duty-programs/${programId}/months/${month}/unbooked`);
+    expect(res.status).toBe(200);
+    const names = res.body.items.map((i: any) => i.person.name);
+    expect(names).toContain("Lead Lou");
+    expect(names).not.toContain("Tate");
+    expect(names).not.toContain("Dan");
+  });
+
+  it("outside the booking window members are refused, leads are not", async () => {
+    // Booking for next month opens 15 months before… it does not matter when; a window that has closed:
+    await lead.patch(`/v1/duty-programs/${programId}`, { bookingWindow: { opens: { monthsBefore: 12, day: 1 }, closes: { monthsBefore: 11, day: 1 } } });
+    const closed = await lead.post(`/v1/duty-programs/${programId}/months/${nextMonth}/slots`);
+    expect(closed.body.created).toBeGreaterThan(0);
+    const nextSlots = (await lead.get(`/v1/duty-programs/${programId}/slots?month=${nextMonth}`)).body.items;
+    const res = await tate.post(`/v1/duty-slots/${nextSlots[0].id}/bookings`, {});
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe("booking_closed");
+    expect((await lead.post(`/v1/duty-slots/${nextSlots[0].id}/bookings`, { personId: tate.personId })).status).toBe(201);
+    await lead.patch(`/v1/duty-programs/${programId}`, { bookingWindow: null });
+  });
+});
+
+describe("the last seat", () => {
+  it("200 people clicking the same last seat at once: one booking, 199 clean 409 slot_full", async () => {
+    const slot = slots[20];
+    await lead.request("PATCH", `/v1/duty-slots/${slot.id}`, { body: { seats: 1 } });
+    // 200 trained people with tokens, made directly so setup stays fast.
+    const rows = await t.handle.db
+      .insert(peopleTable)
+      .values(Array.from({ length: 200 }, (_, i) => ({ name: `Clicker ${i}`, email: `clicker${i}@example.test`, timeZone: zone, trainedAt: new Date(trainedAt) })))
+      .returning();
+    const tokens = await Promise.all(rows.map(async (p) => (await issueToken(t.handle.db, p.id, "test", new Date())).secret));
+    const results = await Promise.all(tokens.map((token) => t.as(token).post(`/v1/duty-slots/${slot.id}/bookings`, {})));
+    const won = results.filter((r) => r.status === 201);
+    expect(won).toHaveLength(1);
+    const lost = results.filter((r) => r.status !== 201);
+    expect(lost).toHaveLength(199);
+    for (const r of lost) {
+      expect(r.status).toBe(409);
+      expect(r.body.code).toBe("slot_full");
+    }
+    const booked = (await t.handle.db.select().from(dutyBookings)).filter((b) => b.slotId === slot.id);
+    expect(booked).toHaveLength(1);
+  });
+});
+
+describe("fair auto-assign", () => {
+  let autoProgram: string;
+  let paris: Client & { personId: string };
+  let la: Client & { personId: string };
+  let nightOwl: Client & { personId: string };
+
+  beforeAll(async () => {
+    paris = await t.person({ name: "Paris Person", timeZone: "Europe/Paris" });
+    la = await t.person({ name: "LA Person", timeZone: "America/Los_Angeles" });
+    nightOwl = await t.person({ name: "Night Owl", timeZone: zone });
+    await t.admin.patch(`/v1/people/${nightOwl.personId}`, { workingDays: ["sat"], workingStart: "22:00", workingEnd: "23:00" });
+    const created = await lead.post("/v1/duty-programs", {
+      name: "Auto duty",
+      timeZone: zone,
+      hours: { windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], start: "09:00", end: "17:00" }] },
+      seatsPerSlot: 1,
+      eligibility: "people",
+      eligiblePersonIds: [paris.personId, la.personId, nightOwl.personId],
+    });
+    autoProgram = created.body.id;
+    await lead.post(`/v1/duty-programs/${autoProgram}/months/${month}/slots`);
+  });
+
+  it("dry run: each person gets a slot inside their own working hours; deterministic; who cannot be placed and why", async () => {
+    const first = await lead.post(`/v1/duty-programs/${autoProgram}/months/${month}/auto-assign`);
+    const second = await lead.post(`/v1/duty-programs/${autoProgram}/months/${month}/auto-assign`);
+    expect(first.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(first.body.apply).toBe(false);
+    const slotsById = new Map((await lead.get(`/v1/duty-programs/${autoProgram}/slots?month=${month}`)).body.items.map((s: any) => [s.id, s]));
+    const byPerson = new Map(first.body.assignments.map((a: any) => [a.personId, slotsById.get(a.slotId)]));
+    const parisSlot: any = byPerson.get(paris.personId);
+    const laSlot: any = byPerson.get(la.personId);
+    const parisLocal = DateTime.fromISO(parisSlot.start, { zone: "Europe/Paris" });
+    const laLocal = DateTime.fromISO(laSlot.start, { zone: "America/Los_Angeles" });
+    expect(parisLocal.hour).toBeGreaterThanOrEqual(9);
+    expect(DateTime.fromISO(parisSlot.end, { zone: "Europe/Paris" }).hour).toBeLessThanOrEqual(17);
+    expect(laLocal.hour).toBeGreaterThanOrEqual(9);
+    expect(first.body.unplaced).toEqual([{ personId: nightOwl.personId, reason: "no_slot_in_working_hours" }]);
+    // Nothing was written.
+    expect((await t.handle.db.select().from(dutyBookings)).filter((b) => b.programId === autoProgram)).toHaveLength(0);
+  });
+
+  it("apply=true books those slots and the people drop off the unbooked list", async () => {
+    const res = await lead.post(`/v1/duty-programs/${autoProgram}/months/${month}/auto-assign?apply=true`);
+    expect(res.status).toBe(200);
+    expect(res.body.assignments).toHaveLength(2);
+    const rows = (await t.handle.db.select().from(dutyBookings)).filter((b) => b.programId === autoProgram);
+    expect(rows.map((r) => r.personId).sort()).toEqual([paris.personId, la.personId].sort());
+    expect(rows.every((r) => r.autoAssigned)).toBe(true);
+    const left = (await lead.get(`/v1/duty-programs/${autoProgram}/months/${month}/unbooked`)).body.items.map((i: any) => i.person.id);
+    expect(left).toEqual([nightOwl.personId]);
+    expect((await tate.post(`/v1/duty-programs/${autoProgram}/months/${month}/auto-assign`)).status).toBe(403);
+  });
+});
