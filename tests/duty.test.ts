@@ -238,6 +238,22 @@ describe("the last seat", () => {
   });
 });
 
+describe("the quota under concurrency", () => {
+  it("five people each booking ten different slots at once: each gets exactly one (quota 1)", async () => {
+    const eager = await Promise.all(Array.from({ length: 5 }, (_, i) => t.person({ name: `Eager ${i}`, timeZone: zone })));
+    for (const e of eager) await t.admin.patch(`/v1/people/${e.personId}`, { trainedAt });
+    const free = (await lead.get(`/v1/duty-programs/${programId}/slots?month=${month}`)).body.items.filter((s: any) => s.freeSeats === 2).slice(30, 40);
+    expect(free).toHaveLength(10);
+    const results = await Promise.all(eager.flatMap((e) => free.map((s: any) => e.post(`/v1/duty-slots/${s.id}/bookings`, {}).then((r) => ({ who: e.personId, r })))));
+    for (const e of eager) {
+      const mine = results.filter((x) => x.who === e.personId);
+      expect(mine.filter((x) => x.r.status === 201)).toHaveLength(1);
+      for (const x of mine.filter((y) => y.r.status !== 201)) expect(["quota_exceeded", "slot_full"]).toContain(x.r.body.code);
+      expect((await t.handle.db.select().from(dutyBookings)).filter((b) => b.personId === e.personId)).toHaveLength(1);
+    }
+  });
+});
+
 describe("fair auto-assign", () => {
   let autoProgram: string;
   let paris: Client & { personId: string };
