@@ -14,6 +14,9 @@ import { idempotencyPlugin } from "./http/plugins/idempotency.ts";
 import { auditRoutes } from "./http/routes/audit/index.ts";
 import { dutyRoutes } from "./http/routes/duty/index.ts";
 import { meRoutes } from "./http/routes/me/index.ts";
+import { onCallRoutes } from "./http/routes/oncall/index.ts";
+import { scheduleRoutes } from "./http/routes/schedules/index.ts";
+import { OnCallCache } from "./services/oncall.ts";
 import { peopleRoutes } from "./http/routes/people/index.ts";
 import { teamRoutes } from "./http/routes/teams/index.ts";
 import { shiftPatternRoutes } from "./http/routes/shift-patterns/index.ts";
@@ -103,6 +106,8 @@ export async function buildApp({ config, db }: AppOptions): Promise<FastifyInsta
       await v1.register(shiftRoutes, { db });
       await v1.register(shiftPatternRoutes, { db });
       await v1.register(dutyRoutes, { db });
+      await v1.register(scheduleRoutes, { db });
+      await v1.register(onCallRoutes, { db, cache: new OnCallCache() });
       await v1.register(auditRoutes, { db });
     },
     { prefix: "/v1" },

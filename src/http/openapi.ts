@@ -25,6 +25,7 @@ export function openApiOptions(publicUrl: string | undefined): SwaggerOptions {
         { name: "shifts", description: "Shifts and recurring shift patterns" },
         { name: "coverage", description: "Support hours, staffing requirements, coverage gaps and hours" },
         { name: "duty", description: "Company-wide duty programs (monthly chat duty): slots, bookings, auto-assign" },
+        { name: "on-call", description: "Schedules, rotation layers, overrides, who is on call, Slack" },
         { name: "tokens", description: "Personal API tokens" },
         { name: "audit", description: "Who changed what, when" },
         { name: "meta", description: "Health" },

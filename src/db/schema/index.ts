@@ -10,3 +10,4 @@ export * from "./shifts.ts";
 export * from "./staffing-requirements.ts";
 export * from "./commitments.ts";
 export * from "./duty.ts";
+export * from "./schedules.ts";

@@ -1,0 +1,169 @@
+import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import type { Db } from "../client.ts";
+import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
+import {
+  people,
+  scheduleLayerChanges,
+  scheduleLayerRestrictions,
+  scheduleLayers,
+  scheduleOverrides,
+  schedules,
+  slackWorkspaces,
+  type Schedule,
+  type ScheduleLayerRow,
+  type ScheduleOverride,
+} from "../schema/index.ts";
+
+export interface LayerRows {
+  layer: ScheduleLayerRow;
+  restrictions: { days: string[]; startTime: string; endTime: string }[];
+  changes: { effectiveFrom: string; participantIds: string[] }[];
+}
+
+export interface NewLayer {
+  name: string;
+  participantIds: string[];
+  turnUnit: "hours" | "days" | "weeks";
+  turnCount: number;
+  handoffTime: string;
+  timeZone: string | null;
+  startDate: string;
+  endAt: Date | null;
+  restrictions: { days: string[]; startTime: string; endTime: string }[];
+  changes: { effectiveFrom: string; participantIds: string[] }[];
+}
+
+export function createScheduleRepository(db: Db) {
+  return {
+    async insert(values: typeof schedules.$inferInsert): Promise<Schedule> {
+      const [row] = await db.insert(schedules).values(values).returning();
+      return row!;
+    },
+
+    async findById(id: string): Promise<Schedule | undefined> {
+      const [row] = await db.select().from(schedules).where(eq(schedules.id, id));
+      return row;
+    },
+
+    async findByIdForUpdate(id: string): Promise<Schedule | undefined> {
+      const [row] = await db.select().from(schedules).where(eq(schedules.id, id)).for("update");
+      return row;
+    },
+
+    /** Bumps the version (and applies changes): every change to a schedule's timeline goes through here. */
+    async touch(id: string, values: Partial<typeof schedules.$inferInsert>, now: Date): Promise<Schedule> {
+      const [row] = await db
+        .update(schedules)
+        .set({ ...values, updatedAt: now, version: sql`${schedules.version} + 1` })
+        .where(eq(schedules.id, id))
+        .returning();
+      return row!;
+    },
+
+    async delete(id: string): Promise<void> {
+      await db.delete(schedules).where(eq(schedules.id, id));
+    },
+
+    async list(filter: { teamId?: string | undefined }, page: PageRequest) {
+      const rows = await db
+        .select()
+        .from(schedules)
+        .where(and(filter.teamId ? eq(schedules.teamId, filter.teamId) : undefined, afterCursor(schedules.createdAt, schedules.id, page.cursor)))
+        .orderBy(asc(schedules.createdAt), asc(schedules.id))
+        .limit(page.limit + 1);
+      return toPage(rows, page.limit, (r) => [r.createdAt, r.id]);
+    },
+
+    /** id, name, version and team of every schedule (or of some): the cheap query each on-call lookup starts with. */
+    async heads(filter: { ids?: string[]; teamId?: string }) {
+      return db
+        .select({ id: schedules.id, name: schedules.name, version: schedules.version, teamId: schedules.teamId, timeZone: schedules.timeZone })
+        .from(schedules)
+        .where(and(filter.ids ? inArray(schedules.id, filter.ids) : undefined, filter.teamId ? eq(schedules.teamId, filter.teamId) : undefined))
+        .orderBy(asc(schedules.name));
+    },
+
+    async layers(scheduleId: string): Promise<LayerRows[]> {
+      const layers = await db.select().from(scheduleLayers).where(eq(scheduleLayers.scheduleId, scheduleId)).orderBy(asc(scheduleLayers.position));
+      if (layers.length === 0) return [];
+      const ids = layers.map((l) => l.id);
+      const [restrictions, changes] = await Promise.all([
+        db.select().from(scheduleLayerRestrictions).where(inArray(scheduleLayerRestrictions.layerId, ids)).orderBy(asc(scheduleLayerRestrictions.id)),
+        db.select().from(scheduleLayerChanges).where(inArray(scheduleLayerChanges.layerId, ids)).orderBy(asc(scheduleLayerChanges.effectiveFrom)),
+      ]);
+      return layers.map((layer) => ({
+        layer,
+        restrictions: restrictions.filter((r) => r.layerId === layer.id).map(({ days, startTime, endTime }) => ({ days, startTime, endTime })),
+        changes: changes.filter((c) => c.layerId === layer.id).map(({ effectiveFrom, participantIds }) => ({ effectiveFrom, participantIds })),
+      }));
+    },
+
+    /** Replaces all layers of a schedule (call inside a transaction). */
+    async replaceLayers(scheduleId: string, layers: NewLayer[]): Promise<void> {
+      await db.delete(scheduleLayers).where(eq(scheduleLayers.scheduleId, scheduleId));
+      for (const [position, l] of layers.entries()) {
+        const [row] = await db
+          .insert(scheduleLayers)
+          .values({
+            scheduleId,
+            position,
+            name: l.name,
+            participantIds: l.participantIds,
+            turnUnit: l.turnUnit,
+            turnCount: l.turnCount,
+            handoffTime: l.handoffTime,
+            timeZone: l.timeZone,
+            startDate: l.startDate,
+            endAt: l.endAt,
+          })
+          .returning();
+        if (l.restrictions.length > 0) await db.insert(scheduleLayerRestrictions).values(l.restrictions.map((r) => ({ ...r, layerId: row!.id })));
+        if (l.changes.length > 0) await db.insert(scheduleLayerChanges).values(l.changes.map((c) => ({ ...c, layerId: row!.id })));
+      }
+    },
+
+    async overridesIn(scheduleId: string, from: Date, to: Date): Promise<ScheduleOverride[]> {
+      return db
+        .select()
+        .from(scheduleOverrides)
+        .where(and(eq(scheduleOverrides.scheduleId, scheduleId), lt(scheduleOverrides.startAt, to), gt(scheduleOverrides.endAt, from)))
+        .orderBy(asc(scheduleOverrides.startAt), asc(scheduleOverrides.id));
+    },
+
+    async insertOverride(values: typeof scheduleOverrides.$inferInsert): Promise<ScheduleOverride> {
+      const [row] = await db.insert(scheduleOverrides).values(values).returning();
+      return row!;
+    },
+
+    async findOverride(id: string): Promise<ScheduleOverride | undefined> {
+      const [row] = await db.select().from(scheduleOverrides).where(eq(scheduleOverrides.id, id));
+      return row;
+    },
+
+    async deleteOverride(id: string): Promise<void> {
+      await db.delete(scheduleOverrides).where(eq(scheduleOverrides.id, id));
+    },
+
+    async peopleByIds(ids: string[]) {
+      if (ids.length === 0) return [];
+      return db
+        .select({ id: people.id, name: people.name, email: people.email, timeZone: people.timeZone, chatUserId: people.chatUserId, skills: people.skills, active: people.active })
+        .from(people)
+        .where(inArray(people.id, ids));
+    },
+
+    async workspaceBySlackTeam(slackTeamId: string) {
+      const [row] = await db.select().from(slackWorkspaces).where(eq(slackWorkspaces.slackTeamId, slackTeamId));
+      return row;
+    },
+
+    async insertWorkspace(values: typeof slackWorkspaces.$inferInsert) {
+      const [row] = await db.insert(slackWorkspaces).values(values).returning();
+      return row!;
+    },
+
+    async listWorkspaces() {
+      return db.select().from(slackWorkspaces).orderBy(asc(slackWorkspaces.createdAt));
+    },
+  };
+}

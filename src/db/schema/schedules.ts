@@ -1,0 +1,104 @@
+import { sql } from "drizzle-orm";
+import { check, date, index, integer, pgEnum, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { createdAt, id, instant, updatedAt, version } from "./_columns.ts";
+import { people } from "./people.ts";
+import { teams } from "./teams.ts";
+
+export const turnUnit = pgEnum("turn_unit", ["hours", "days", "weeks"]);
+
+/**
+ * An on-call schedule: rotations stacked as layers, overrides on top.
+ * `version` is bumped by every change to the schedule, its layers or its
+ * overrides: the on-call cache of every instance keys on it.
+ */
+export const schedules = pgTable(
+  "schedules",
+  {
+    id: id(),
+    name: text("name").notNull(),
+    description: text("description"),
+    timeZone: text("time_zone").notNull(),
+    teamId: uuid("team_id").references(() => teams.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    version: version(),
+  },
+  (t) => [uniqueIndex("schedules_name_lower_uq").on(sql`lower(${t.name})`), index("schedules_team_idx").on(t.teamId)],
+);
+
+/** A rotation in a schedule; position 0 is the highest priority. */
+export const scheduleLayers = pgTable(
+  "schedule_layers",
+  {
+    id: id(),
+    scheduleId: uuid("schedule_id").notNull().references(() => schedules.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    name: text("name").notNull(),
+    participantIds: uuid("participant_ids").array().notNull(),
+    turnUnit: turnUnit("turn_unit").notNull(),
+    turnCount: integer("turn_count").notNull(),
+    handoffTime: text("handoff_time").notNull(),
+    /** null: the schedule's zone. */
+    timeZone: text("time_zone"),
+    startDate: date("start_date", { mode: "string" }).notNull(),
+    endAt: instant("end_at"),
+  },
+  (t) => [uniqueIndex("schedule_layers_position_uq").on(t.scheduleId, t.position), check("schedule_layers_turn_positive", sql`${t.turnCount} > 0`)],
+);
+
+export const scheduleLayerRestrictions = pgTable(
+  "schedule_layer_restrictions",
+  {
+    id: id(),
+    layerId: uuid("layer_id").notNull().references(() => scheduleLayers.id, { onDelete: "cascade" }),
+    days: text("days").array().notNull(),
+    startTime: text("start_time").notNull(),
+    endTime: text("end_time").notNull(),
+  },
+  (t) => [index("schedule_layer_restrictions_layer_idx").on(t.layerId)],
+);
+
+/** From the first handoff at or after `effectiveFrom`, the layer rotates through these people instead. */
+export const scheduleLayerChanges = pgTable(
+  "schedule_layer_changes",
+  {
+    id: id(),
+    layerId: uuid("layer_id").notNull().references(() => scheduleLayers.id, { onDelete: "cascade" }),
+    effectiveFrom: date("effective_from", { mode: "string" }).notNull(),
+    participantIds: uuid("participant_ids").array().notNull(),
+  },
+  (t) => [index("schedule_layer_changes_layer_idx").on(t.layerId)],
+);
+
+/** A person replaces whoever is on call (or only `replacesPersonId`) over [start, end). Newest wins. */
+export const scheduleOverrides = pgTable(
+  "schedule_overrides",
+  {
+    id: id(),
+    scheduleId: uuid("schedule_id").notNull().references(() => schedules.id, { onDelete: "cascade" }),
+    personId: uuid("person_id").notNull().references(() => people.id, { onDelete: "restrict" }),
+    replacesPersonId: uuid("replaces_person_id").references(() => people.id, { onDelete: "restrict" }),
+    startAt: instant("start_at").notNull(),
+    endAt: instant("end_at").notNull(),
+    note: text("note"),
+    createdBy: uuid("created_by"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("schedule_overrides_window_idx").on(t.scheduleId, t.startAt, t.endAt), check("schedule_overrides_positive", sql`${t.endAt} > ${t.startAt}`)],
+);
+
+/** A Slack workspace that may call /v1/slack/commands. The signing secret never leaves the database. */
+export const slackWorkspaces = pgTable("slack_workspaces", {
+  id: id(),
+  slackTeamId: text("slack_team_id").notNull().unique("slack_workspaces_team_uq"),
+  name: text("name").notNull(),
+  signingSecret: text("signing_secret").notNull(),
+  defaultScheduleId: uuid("default_schedule_id").references(() => schedules.id, { onDelete: "set null" }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export type Schedule = typeof schedules.$inferSelect;
+export type ScheduleLayerRow = typeof scheduleLayers.$inferSelect;
+export type ScheduleOverride = typeof scheduleOverrides.$inferSelect;
+export type SlackWorkspace = typeof slackWorkspaces.$inferSelect;

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { Db } from "../../../db/client.ts";
+import { onCallLookup, type OnCallCache } from "../../../services/oncall.ts";
+import { Instant, Uuid, errorResponses } from "../../schemas.ts";
+import { Skill } from "../people/schemas.ts";
+
+const PersonBrief = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  email: Type.String(),
+  timeZone: Type.String(),
+  chatUserId: Type.Union([Type.String(), Type.Null()]),
+  skills: Type.Array(Type.String()),
+});
+
+export const onCallRoutes: FastifyPluginAsyncTypebox<{ db: Db; cache: OnCallCache }> = async (app, { db, cache }) => {
+  app.get(
+    "/oncall",
+    {
+      schema: {
+        tags: ["on-call"],
+        summary: "Who is on call now (or at `at`), since and until when, and who is next",
+        description:
+          "One entry per schedule (all, or `schedule` by id or name, or those of `team`); `skill` keeps schedules whose current person has it. Answers come from a per-instance cache keyed by each schedule's version, which every request re-reads, so a change is seen by all instances at once.",
+        querystring: Type.Object(
+          {
+            schedule: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Schedule id or name" })),
+            team: Type.Optional(Uuid),
+            skill: Type.Optional(Skill),
+            at: Type.Optional(Type.String({ format: "date-time", description: "Default: now" })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            at: Instant,
+            items: Type.Array(
+              Type.Object({
+                schedule: Type.Object({ id: Uuid, name: Type.String(), teamId: Type.Union([Uuid, Type.Null()]), timeZone: Type.String() }),
+                at: Instant,
+                current: Type.Union([
+                  Type.Object({
+                    person: PersonBrief,
+                    since: Instant,
+                    sinceExact: Type.Boolean(),
+                    until: Instant,
+                    source: Type.String(),
+                    override: Type.Union([
+                      Type.Object({ id: Uuid, replacesPersonId: Type.Union([Uuid, Type.Null()]), start: Instant, end: Instant, note: Type.Union([Type.String(), Type.Null()]) }),
+                      Type.Null(),
+                    ]),
+                  }),
+                  Type.Null(),
+                ]),
+                gap: Type.Union([Type.Object({ since: Instant, until: Instant }), Type.Null()], { description: "Nobody is on call: since/until of the gap" }),
+                next: Type.Union([Type.Object({ person: Type.Union([PersonBrief, Type.Null()]), from: Instant }), Type.Null()]),
+              }),
+            ),
+          }),
+          ...errorResponses(400, 401, 404),
+        },
+      },
+    },
+    async (request) => {
+      const { schedule, team, skill, at } = request.query;
+      return onCallLookup(db, cache, { schedule, teamId: team, skill, at: at ? new Date(at) : new Date() });
+    },
+  );
+};

@@ -1,0 +1,128 @@
+import type { Db } from "../db/client.ts";
+import { createScheduleRepository } from "../db/repositories/schedules.ts";
+import { createTeamRepository } from "../db/repositories/teams.ts";
+import type { ScheduleOverride } from "../db/schema/index.ts";
+import { DomainError } from "../domain/errors.ts";
+import { computeSchedule, whoIsNext, whoIsOn, type ScheduleResult } from "../domain/schedule.ts";
+import { TimeContext } from "../domain/wallclock.ts";
+import { loadScheduleState, overrideOf } from "./schedules.ts";
+
+const DAY_MS = 86_400_000;
+/** The timeline computed around `at`: far enough back for "since", ahead for "next". */
+const LOOKBACK_MS = 35 * DAY_MS;
+const LOOKAHEAD_MS = 35 * DAY_MS;
+/** A cached timeline answers while `at` stays this far inside its window. */
+const MARGIN_MS = 7 * DAY_MS;
+
+interface CachedTimeline {
+  version: number;
+  result: ScheduleResult;
+  overrides: Map<string, ScheduleOverride>;
+}
+
+/**
+ * Computed timelines per schedule, keyed by the schedule's version column.
+ * Every lookup reads the current versions from the database (one small
+ * query), so a change made through any instance is seen by all at once: no
+ * TTL, no stale answers. One cache per app instance, never module state.
+ */
+export class OnCallCache {
+  readonly #entries = new Map<string, CachedTimeline>();
+  constructor(readonly maxSchedules = 1000) {}
+
+  get(scheduleId: string, version: number, at: Date): CachedTimeline | undefined {
+    const entry = this.#entries.get(scheduleId);
+    if (!entry || entry.version !== version) return undefined;
+    const t = at.getTime();
+    if (t < entry.result.from.getTime() + MARGIN_MS || t > entry.result.to.getTime() - MARGIN_MS) return undefined;
+    return entry;
+  }
+
+  set(scheduleId: string, entry: CachedTimeline): void {
+    if (this.#entries.size >= this.maxSchedules && !this.#entries.has(scheduleId)) {
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    this.#entries.set(scheduleId, entry);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+async function timeline(db: Db, cache: OnCallCache, head: { id: string; version: number }, at: Date): Promise<CachedTimeline> {
+  const cached = cache.get(head.id, head.version, at);
+  if (cached) return cached;
+  const from = new Date(at.getTime() - LOOKBACK_MS);
+  const to = new Date(at.getTime() + LOOKAHEAD_MS);
+  const state = await loadScheduleState(db, head.id, from, to);
+  const result = computeSchedule({ layers: state.layers, overrides: state.overrides.map(overrideOf), window: { from, to } }, new TimeContext());
+  // Keyed on the version read with the state: a change in between only costs a recompute later.
+  const entry = { version: state.schedule.version, result, overrides: new Map(state.overrides.map((o) => [o.id, o])) };
+  cache.set(head.id, entry);
+  return entry;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface OnCallQuery {
+  /** A schedule id or name (case-insensitive). */
+  schedule?: string | undefined;
+  teamId?: string | undefined;
+  skill?: string | undefined;
+  at: Date;
+}
+
+/**
+ * For each matching schedule: who is on call at `at`, since and until when,
+ * the override that put them there, and who is next. The hot path: one query
+ * for schedule versions, the cached timeline, one query for the people.
+ */
+export async function onCallLookup(db: Db, cache: OnCallCache, query: OnCallQuery) {
+  const repo = createScheduleRepository(db);
+  let heads = await repo.heads(query.teamId ? { teamId: query.teamId } : {});
+  if (query.schedule) {
+    const wanted = query.schedule.trim().toLowerCase();
+    heads = heads.filter((h) => (UUID.test(wanted) ? h.id === wanted : h.name.toLowerCase() === wanted));
+    if (heads.length === 0) throw new DomainError("not_found", `No schedule ${query.schedule}`, { field: "schedule" });
+  }
+  if (query.teamId && heads.length === 0 && !(await createTeamRepository(db).findById(query.teamId))) {
+    throw new DomainError("not_found", `No team with id ${query.teamId}`, { field: "team" });
+  }
+  const answers = await Promise.all(
+    heads.map(async (head) => {
+      const { result, overrides } = await timeline(db, cache, head, query.at);
+      const current = whoIsOn(result, query.at);
+      const next = whoIsNext(result, query.at);
+      return { head, current, next, overrides, window: result };
+    }),
+  );
+  const ids = [...new Set(answers.flatMap((a) => [a.current?.personId, a.next?.personId]).filter((p): p is string => !!p))];
+  const people = new Map((await repo.peopleByIds(ids)).map((p) => [p.id, p]));
+  const skill = query.skill?.toLowerCase();
+  const items = answers
+    .map(({ head, current, next, overrides, window }) => {
+      const person = current?.personId ? people.get(current.personId) ?? null : null;
+      const override = current?.source.kind === "override" ? overrides.get(current.source.overrideId) ?? null : null;
+      return {
+        schedule: { id: head.id, name: head.name, teamId: head.teamId, timeZone: head.timeZone },
+        at: query.at,
+        current:
+          current && person
+            ? {
+                person,
+                since: current.start,
+                /** False when the turn began before the computed window (35 days back): `since` is then a lower bound. */
+                sinceExact: current.start.getTime() > window.from.getTime(),
+                until: current.end,
+                source: current.source.kind === "override" ? ("override" as const) : ("layer" as const),
+                override: override ? { id: override.id, replacesPersonId: override.replacesPersonId, start: override.startAt, end: override.endAt, note: override.note } : null,
+              }
+            : null,
+        gap: current && !person ? { since: current.start, until: current.end } : null,
+        next: next?.personId ? { person: people.get(next.personId) ?? null, from: next.start } : null,
+      };
+    })
+    .filter((item) => !skill || (item.current?.person.skills.includes(skill) ?? false));
+  return { at: query.at, items };
+}
