@@ -16,6 +16,7 @@ import { dutyRoutes } from "./http/routes/duty/index.ts";
 import { meRoutes } from "./http/routes/me/index.ts";
 import { onCallRoutes } from "./http/routes/oncall/index.ts";
 import { scheduleRoutes } from "./http/routes/schedules/index.ts";
+import { slackRoutes } from "./http/routes/slack/index.ts";
 import { OnCallCache } from "./services/oncall.ts";
 import { peopleRoutes } from "./http/routes/people/index.ts";
 import { teamRoutes } from "./http/routes/teams/index.ts";
@@ -107,7 +108,10 @@ export async function buildApp({ config, db }: AppOptions): Promise<FastifyInsta
       await v1.register(shiftPatternRoutes, { db });
       await v1.register(dutyRoutes, { db });
       await v1.register(scheduleRoutes, { db });
-      await v1.register(onCallRoutes, { db, cache: new OnCallCache() });
+      // One timeline cache per app instance, shared by /oncall and Slack.
+      const cache = new OnCallCache();
+      await v1.register(onCallRoutes, { db, cache });
+      await v1.register(slackRoutes, { db, cache });
       await v1.register(auditRoutes, { db });
     },
     { prefix: "/v1" },

@@ -1,0 +1,96 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { Db } from "../../../db/client.ts";
+import { DomainError } from "../../../domain/errors.ts";
+import type { OnCallCache } from "../../../services/oncall.ts";
+import { answerOnCallCommand, authenticateSlackRequest, createWorkspace, listWorkspaces } from "../../../services/slack.ts";
+import { contextOf } from "../../plugins/auth.ts";
+import { Instant, Uuid, errorResponses } from "../../schemas.ts";
+
+const tags = ["on-call"];
+
+const Workspace = Type.Object(
+  {
+    id: Uuid,
+    slackTeamId: Type.String(),
+    name: Type.String(),
+    defaultScheduleId: Type.Union([Uuid, Type.Null()]),
+    signingSecretSet: Type.Boolean({ description: "The secret itself is never returned" }),
+    createdAt: Instant,
+    updatedAt: Instant,
+  },
+  { additionalProperties: false },
+);
+
+export const slackRoutes: FastifyPluginAsyncTypebox<{ db: Db; cache: OnCallCache }> = async (app, { db, cache }) => {
+  // Slack signs the exact bytes it sent: keep the form body as text and parse it after verifying.
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => done(null, body));
+
+  app.post(
+    "/slack/commands",
+    {
+      config: { auth: false },
+      schema: {
+        tags,
+        summary: "Slack slash command: /oncall [help | next | <schedule or team> | next <name>]",
+        description:
+          "Called by Slack, not by people: authenticated by `X-Slack-Signature` (v0 HMAC-SHA256 of `v0:{timestamp}:{body}` with the workspace's signing secret, constant-time compare) and `X-Slack-Request-Timestamp` within 5 minutes. Answers in Slack's message format; an unknown name gets an ephemeral message with close names.",
+        security: [],
+        consumes: ["application/x-www-form-urlencoded"],
+        body: Type.String({ description: "The form Slack posts: token, team_id, channel_id, user_id, command, text, response_url, …" }),
+        response: {
+          200: Type.Object(
+            { response_type: Type.String(), text: Type.String(), blocks: Type.Array(Type.Record(Type.String(), Type.Unknown())) },
+            { description: "A Slack message" },
+          ),
+          ...errorResponses(400, 401, 415),
+        },
+      },
+    },
+    async (request) => {
+      const now = new Date();
+      const header = (name: string) => {
+        const value = request.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      };
+      const result = await authenticateSlackRequest(db, {
+        rawBody: request.body,
+        timestamp: header("x-slack-request-timestamp"),
+        signature: header("x-slack-signature"),
+        now,
+      });
+      if ("failure" in result) {
+        request.log.warn({ reason: result.failure.ok ? "ok" : result.failure.reason }, "rejected Slack request");
+        throw new DomainError("unauthorized", `The request is not a valid signed Slack request (${result.failure.ok ? "" : result.failure.reason})`);
+      }
+      return answerOnCallCommand(db, cache, result.workspace, result.form, now);
+    },
+  );
+
+  app.get(
+    "/slack/workspaces",
+    { schema: { tags, summary: "Connected Slack workspaces (admin)", response: { 200: Type.Object({ items: Type.Array(Workspace) }), ...errorResponses(401, 403) } } },
+    async (request) => listWorkspaces(contextOf(request, db)),
+  );
+
+  app.post(
+    "/slack/workspaces",
+    {
+      schema: {
+        tags,
+        summary: "Connect a Slack workspace: its team id, signing secret and default schedule (admin)",
+        body: Type.Object(
+          {
+            slackTeamId: Type.String({ minLength: 1, maxLength: 50, examples: ["T0001"] }),
+            name: Type.String({ minLength: 1, maxLength: 200 }),
+            signingSecret: Type.String({ minLength: 16, maxLength: 200, description: "From the Slack app's Basic Information page; stored, never returned" }),
+            defaultScheduleId: Type.Optional(Type.Union([Uuid, Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Workspace, ...errorResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createWorkspace(contextOf(request, db), request.body)),
+  );
+};
