@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Assignment, type AssignmentKind, findConflicts, headcountTimeline, scheduleAssignments, withoutAbsences } from "./assignment.ts";
-import { DomainError } from "./errors.ts";
 import { computeSchedule } from "./schedule.ts";
+import { domainError } from "./testing.ts";
 
 const HOUR = 3_600_000;
 const BASE = Date.UTC(2026, 4, 4); // Monday 2026-05-04 00:00Z
@@ -14,15 +14,6 @@ const assignment = (personId: string, from: number, to: number, kind: Assignment
   source: { kind, id },
 });
 
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
 
 describe("conflicts", () => {
   it("Alice's chat-duty slot inside her support shift is a conflict over the slot's hour", () => {

@@ -10,9 +10,9 @@ import {
   coverageReport,
   hoursReport,
 } from "./coverage.ts";
-import { DomainError } from "./errors.ts";
 import { type Interval, intersectIntervals } from "./interval.ts";
 import { type Weekday, type WeeklyHours, expandWeeklyHours } from "./weekly.ts";
+import { domainError } from "./testing.ts";
 
 // Expected instants come from luxon (or are written out in UTC by hand),
 // never from the code under test. The suite runs with TZ=Pacific/Chatham.
@@ -36,15 +36,6 @@ function shift(personId: string, date: string, from: string, to: string, label: 
   return { id: `${personId}@${date}T${from}`, personId, start: at(date, from, zone), end: at(date, to, zone), label, skills };
 }
 
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
 
 /** Shortfalls without the derived fields, easy to read in a failing diff. */
 const brief = (list: Shortfall[]) =>

@@ -12,9 +12,9 @@ import {
   isUnpopular,
   monthBounds,
 } from "./duty.ts";
-import { DomainError } from "./errors.ts";
 import type { Interval } from "./interval.ts";
 import { WEEKDAYS, type Weekday, type WeeklyHours, type WeeklyWindow } from "./weekly.ts";
+import { domainError } from "./testing.ts";
 
 // Expected instants come from luxon (or are written out in UTC by hand),
 // never from the code under test. The suite runs with TZ=Pacific/Chatham.
@@ -49,15 +49,6 @@ const nonOverlapping = (slots: readonly Interval[]) =>
   slots.every((s, i) => i === 0 || slots[i - 1]!.end.getTime() <= s.start.getTime());
 const brief = (slots: readonly GeneratedSlot[]) => slots.map((s) => `${s.local} ${s.start.toISOString()} ${s.end.toISOString()}`);
 
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
 const failure = (fn: () => unknown) => {
   const e = domainError(fn);
   return { code: e.code, field: e.field };

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DomainError } from "./errors.ts";
 import {
   type Interval,
   clipIntervals,
@@ -12,6 +11,7 @@ import {
   subtractIntervals,
   totalDurationMs,
 } from "./interval.ts";
+import { domainError } from "./testing.ts";
 
 // Minutes after 2026-01-01T00:00Z, to keep the tables readable.
 const BASE = Date.UTC(2026, 0, 1);
@@ -21,15 +21,6 @@ const minutes = (list: Interval[]) =>
   list.map((i) => [(i.start.getTime() - BASE) / 60_000, (i.end.getTime() - BASE) / 60_000]);
 const win = (from: number, to: number) => ({ from: at(from), to: at(to) });
 
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
 
 describe("merge", () => {
   it.each([

@@ -2,22 +2,13 @@ import fc from "fast-check";
 import { DateTime } from "luxon";
 import rrulePackage from "rrule";
 import { describe, expect, it } from "vitest";
-import { DomainError } from "./errors.ts";
 import { expandPattern, occurrenceStarts, occursAt, validateRecurrence } from "./recurrence.ts";
+import { domainError } from "./testing.ts";
 
 const { RRule } = rrulePackage;
 const HOUR = 3_600_000;
 const LA = "America/Los_Angeles";
 
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
 
 const localWindow = (zone: string, from: string, to: string) => ({
   from: DateTime.fromISO(from, { zone }).toJSDate(),

@@ -1,7 +1,7 @@
 import { DateTime, IANAZone } from "luxon";
 import { describe, expect, it } from "vitest";
-import { DomainError } from "./errors.ts";
 import { type Rotation, type RotationShift, rotationShifts, rotationTurns, validateRotation } from "./rotation.ts";
+import { domainError } from "./testing.ts";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -9,15 +9,6 @@ const DAY = 86_400_000;
 const LA = "America/Los_Angeles";
 const ZONES = ["America/Los_Angeles", "Europe/London", "Australia/Sydney", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Chatham"];
 
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
 
 const people = (...ids: string[]) => ids.map((personId) => ({ personId }));
 const daily = (zone: string, overrides: Partial<Rotation> = {}): Rotation => ({

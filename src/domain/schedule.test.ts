@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { DateTime, IANAZone } from "luxon";
 import { describe, expect, it } from "vitest";
-import { DomainError } from "./errors.ts";
 import { type Rotation, rotationShifts } from "./rotation.ts";
 import {
   type Override,
@@ -14,6 +13,7 @@ import {
   whoIsOn,
 } from "./schedule.ts";
 import type { Weekday } from "./weekly.ts";
+import { domainError } from "./testing.ts";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -22,15 +22,6 @@ const LA = "America/Los_Angeles";
 const WEEKDAYS: Weekday[] = ["mon", "tue", "wed", "thu", "fri"];
 const ZONES = ["America/Los_Angeles", "Europe/London", "Australia/Sydney", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Chatham"];
 
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
 
 const people = (...ids: string[]) => ids.map((personId) => ({ personId }));
 const at = (iso: string, zone = LA) => DateTime.fromISO(iso, { zone }).toJSDate();

@@ -1,6 +1,5 @@
 import { DateTime, IANAZone } from "luxon";
 import { describe, expect, it } from "vitest";
-import { DomainError } from "./errors.ts";
 import {
   ZoneClock,
   civilFromDays,
@@ -15,6 +14,7 @@ import {
   requireZone,
   weekdayOfDay,
 } from "./wallclock.ts";
+import { domainError } from "./testing.ts";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -28,15 +28,6 @@ const ZONES = [
   "Pacific/Chatham",
 ] as const;
 
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
 
 describe("host time zone", () => {
   it("the unit suite runs with an odd host TZ, so a leak would show", () => {

@@ -1,23 +1,14 @@
 import fc from "fast-check";
 import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
-import { DomainError } from "./errors.ts";
 import { type Interval, mergeIntervals } from "./interval.ts";
 import { WEEKDAYS, type Weekday, type WeeklyHours, type WeeklyWindow, expandWeeklyHours, isOpenAt } from "./weekly.ts";
+import { domainError } from "./testing.ts";
 
 const HOUR = 3_600_000;
 const LA = "America/Los_Angeles";
 const WEEKDAYS_MON_FRI: Weekday[] = ["mon", "tue", "wed", "thu", "fri"];
 
-function domainError(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error("expected a DomainError");
-}
 
 /** Local window [from 00:00 of `fromDate`, to 00:00 of `toDate`) via luxon. */
 const localWindow = (zone: string, fromDate: string, toDate: string) => ({

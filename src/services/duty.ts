@@ -280,6 +280,7 @@ async function placeBooking(
     });
   }
   if ((await repo.countSlotBookings(slot.id)) >= slot.seats) throw new DomainError("slot_full", "Every seat of this slot is taken");
+  await createShiftRepository(tx).lockPeople([person.id]);
   const clash = await createShiftRepository(tx).commitmentsOverlapping(person.id, slot.startAt, slot.endAt);
   if (clash.length > 0) {
     throw new DomainError("booking_overlaps", `${person.name} already has a ${clash[0]!.sourceKind.replace("_", " ")} at that time`, {
@@ -376,6 +377,7 @@ export async function moveBooking(ctx: ServiceContext, bookingId: string, target
         throw new DomainError("quota_exceeded", `The person already has their slot(s) in ${target.month}`, { field: "slotId" });
       }
     }
+    await createShiftRepository(tx).lockPeople([booking.personId]);
     try {
       const moved = await repo.moveBooking(bookingId, target, ctx.now);
       await audit(tx, ctx, { entity: "duty_booking", entityId: bookingId, action: "move", changes: { slotId: { from: source.id, to: target.id } } });

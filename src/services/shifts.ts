@@ -92,6 +92,7 @@ export async function checkShiftShape(
 
 /** Time off and overlapping commitments, checked at write time (the exclusion constraint settles races). */
 export async function checkShiftAvailability(db: Db, candidate: ShiftCandidate): Promise<void> {
+  await createShiftRepository(db).lockPeople([candidate.personId]);
   const away = await createTimeOffRepository(db).approvedOverlapping([candidate.personId], candidate.start, candidate.end);
   if (away.length > 0) {
     throw new DomainError("person_on_time_off", "The person has approved time off during this shift", {
@@ -193,6 +194,7 @@ export async function updateShift(ctx: ServiceContext, id: string, patch: ShiftP
     requireShiftRights(ctx.actor, team, before.personId, outsideSupportHours && !before.outsideSupportHours, "edit shifts");
     requireShiftRights(ctx.actor, team, personId, false, "edit shifts");
     checkVersion("shift", before.version, ifMatch);
+    await repo.lockPeople([before.personId, personId]);
     const candidate: ShiftCandidate = {
       team,
       personId,

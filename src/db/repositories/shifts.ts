@@ -83,6 +83,19 @@ export function createShiftRepository(db: Db) {
       return row?.n ?? 0;
     },
 
+    /**
+     * Serialises writes that commit these people's time (shifts, bookings),
+     * in a fixed order so two writers cannot deadlock. Without it, several
+     * concurrent overlapping inserts can deadlock inside the exclusion
+     * constraint's check; with it they queue, and each sees the others'
+     * committed rows in its pre-check. Held to the end of the transaction.
+     */
+    async lockPeople(personIds: string[]): Promise<void> {
+      for (const id of [...new Set(personIds)].sort()) {
+        await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`commitments:${id}`}, 0))`);
+      }
+    },
+
     /** Whatever already holds a person over [start, end) (other than `exceptSourceId`). */
     async commitmentsOverlapping(personId: string, start: Date, end: Date, exceptSourceId?: string) {
       return db
