@@ -23,6 +23,8 @@ import { teamRoutes } from "./http/routes/teams/index.ts";
 import { shiftPatternRoutes } from "./http/routes/shift-patterns/index.ts";
 import { shiftRoutes } from "./http/routes/shifts/index.ts";
 import { teamScheduleRoutes } from "./http/routes/team-schedule/index.ts";
+import { swapRoutes } from "./http/routes/swaps/index.ts";
+import { timeOffRoutes } from "./http/routes/time-off/index.ts";
 import { tokenRoutes } from "./http/routes/tokens/index.ts";
 import { errorResponses } from "./http/schemas.ts";
 import { configureValidation } from "./http/validation.ts";
@@ -112,6 +114,8 @@ export async function buildApp({ config, db }: AppOptions): Promise<FastifyInsta
       const cache = new OnCallCache();
       await v1.register(onCallRoutes, { db, cache });
       await v1.register(slackRoutes, { db, cache });
+      await v1.register(timeOffRoutes, { db });
+      await v1.register(swapRoutes, { db });
       await v1.register(auditRoutes, { db });
     },
     { prefix: "/v1" },

@@ -239,3 +239,11 @@ describe("request ids and health", () => {
     expect(spec.body.paths["/v1/people"]).toBeDefined();
   });
 });
+
+describe("problem details", () => {
+  it("a domain error's details never override the standard members", async () => {
+    const { problem } = await import("../src/http/plugins/errors.ts");
+    const body = problem("invalid_transition", 409, "Cannot complete", { status: "completed", type: "x", code: "y", currentStatus: "completed" });
+    expect(body).toMatchObject({ status: 409, type: "https://rota.dev/problems/invalid_transition", code: "invalid_transition", currentStatus: "completed" });
+  });
+});

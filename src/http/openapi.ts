@@ -26,6 +26,7 @@ export function openApiOptions(publicUrl: string | undefined): SwaggerOptions {
         { name: "coverage", description: "Support hours, staffing requirements, coverage gaps and hours" },
         { name: "duty", description: "Company-wide duty programs (monthly chat duty): slots, bookings, auto-assign" },
         { name: "on-call", description: "Schedules, rotation layers, overrides, who is on call, Slack" },
+        { name: "time off and swaps", description: "Time off requests and approvals, swaps of shifts, duty slots and on-call windows" },
         { name: "tokens", description: "Personal API tokens" },
         { name: "audit", description: "Who changed what, when" },
         { name: "meta", description: "Health" },

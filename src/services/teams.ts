@@ -20,6 +20,7 @@ export interface TeamInput {
   swapApprovalRequired?: boolean | undefined;
   timeOffAutoApprove?: boolean | undefined;
   selfScheduling?: boolean | undefined;
+  openSwapsOnTimeOff?: boolean | undefined;
 }
 
 export type TeamPatch = Partial<TeamInput>;

@@ -73,7 +73,8 @@ export async function createTestApp(): Promise<TestApp> {
   const handle = await createTestDatabase();
   const boot = await bootstrapAdmin(handle.db, { token: ADMIN_TOKEN, email: "admin@example.test", now: new Date() });
   if (!boot) throw new Error("test database was not empty");
-  const app = await buildApp({ config: { logLevel: "silent", bodyLimitBytes: 64 * 1024, publicUrl: undefined }, db: handle.db });
+  // ROTA_TEST_LOG=error (or debug) shows the server log while debugging a test.
+  const app = await buildApp({ config: { logLevel: process.env.ROTA_TEST_LOG ?? "silent", bodyLimitBytes: 64 * 1024, publicUrl: undefined }, db: handle.db });
   await app.ready();
   const admin = Object.assign(client(app, ADMIN_TOKEN), { personId: boot.personId });
 

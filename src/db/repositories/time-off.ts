@@ -1,4 +1,5 @@
-import { and, eq, gt, inArray, lt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
 import type { Db } from "../client.ts";
 import { timeOff, type TimeOff } from "../schema/index.ts";
 
@@ -16,6 +17,45 @@ export function createTimeOffRepository(db: Db) {
         .select()
         .from(timeOff)
         .where(and(inArray(timeOff.personId, personIds), eq(timeOff.status, "approved"), lt(timeOff.startAt, to), gt(timeOff.endAt, from)));
+    },
+  };
+}
+
+export function createTimeOffQueries(db: Db) {
+  return {
+    async findById(id: string): Promise<TimeOff | undefined> {
+      const [row] = await db.select().from(timeOff).where(eq(timeOff.id, id));
+      return row;
+    },
+    async findByIdForUpdate(id: string): Promise<TimeOff | undefined> {
+      const [row] = await db.select().from(timeOff).where(eq(timeOff.id, id)).for("update");
+      return row;
+    },
+    async decide(id: string, values: Partial<typeof timeOff.$inferInsert>, now: Date): Promise<TimeOff> {
+      const [row] = await db
+        .update(timeOff)
+        .set({ ...values, updatedAt: now, version: sql`${timeOff.version} + 1` })
+        .where(eq(timeOff.id, id))
+        .returning();
+      return row!;
+    },
+    async list(filter: { personId?: string | undefined; personIds?: string[] | undefined; status?: TimeOff["status"] | undefined; from?: Date | undefined; to?: Date | undefined }, page: PageRequest) {
+      const rows = await db
+        .select()
+        .from(timeOff)
+        .where(
+          and(
+            filter.personId ? eq(timeOff.personId, filter.personId) : undefined,
+            filter.personIds ? inArray(timeOff.personId, filter.personIds.length > 0 ? filter.personIds : ["00000000-0000-0000-0000-000000000000"]) : undefined,
+            filter.status ? eq(timeOff.status, filter.status) : undefined,
+            filter.to ? lt(timeOff.startAt, filter.to) : undefined,
+            filter.from ? gt(timeOff.endAt, filter.from) : undefined,
+            afterCursor(timeOff.startAt, timeOff.id, page.cursor),
+          ),
+        )
+        .orderBy(asc(timeOff.startAt), asc(timeOff.id))
+        .limit(page.limit + 1);
+      return toPage(rows, page.limit, (r) => [r.startAt, r.id]);
     },
   };
 }

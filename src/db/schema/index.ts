@@ -11,3 +11,4 @@ export * from "./staffing-requirements.ts";
 export * from "./commitments.ts";
 export * from "./duty.ts";
 export * from "./schedules.ts";
+export * from "./swaps.ts";

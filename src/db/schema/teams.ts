@@ -16,6 +16,8 @@ export const teams = pgTable(
     timeOffAutoApprove: boolean("time_off_auto_approve").notNull().default(false),
     /** Members may create and edit their own shifts. */
     selfScheduling: boolean("self_scheduling").notNull().default(false),
+    /** Approved time off offers the person's uncovered assignments as open swaps. */
+    openSwapsOnTimeOff: boolean("open_swaps_on_time_off").notNull().default(false),
     /** Support hours are 24/7 (apart from dated exceptions); otherwise team_support_windows. */
     supportAllWeek: boolean("support_all_week").notNull().default(false),
     createdAt: createdAt(),

@@ -16,6 +16,11 @@ export const timeOff = pgTable(
     status: timeOffStatus("status").notNull().default("requested"),
     reason: text("reason").notNull().default("vacation"),
     note: text("note"),
+    /** Who decided (null with auto-approval) and when. */
+    decidedBy: uuid("decided_by"),
+    decidedAt: instant("decided_at"),
+    decisionNote: text("decision_note"),
+    createdBy: uuid("created_by"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
     version: version(),

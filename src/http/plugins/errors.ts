@@ -42,6 +42,14 @@ export const statusByCode: Record<string, number> = {
   already_booked: 409,
   cutoff_passed: 409,
   seats_below_bookings: 409,
+  // Time off and swaps.
+  invalid_transition: 409,
+  time_off_started: 409,
+  swap_exists: 409,
+  not_your_assignment: 422,
+  assignment_started: 409,
+  assignment_changed: 409,
+  assignment_overlaps: 409,
   invalid_request: 400,
   malformed_json: 400,
   invalid_cursor: 400,
@@ -97,8 +105,9 @@ export interface ProblemBody {
   [extra: string]: unknown;
 }
 
+/** The standard members always win over extras, so a detail named `status` cannot corrupt the response. */
 export function problem(code: string, status: number, detail: string, extra: Record<string, unknown> = {}): ProblemBody {
-  return { type: PROBLEM_BASE + code, title: titles[status] ?? "Error", status, detail, code, ...extra };
+  return { ...extra, type: PROBLEM_BASE + code, title: titles[status] ?? "Error", status, detail, code };
 }
 
 export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {

@@ -14,6 +14,7 @@ export const Team = Type.Object(
     swapApprovalRequired: Type.Boolean(),
     timeOffAutoApprove: Type.Boolean(),
     selfScheduling: Type.Boolean(),
+    openSwapsOnTimeOff: Type.Boolean(),
     createdAt: Instant,
     updatedAt: Instant,
     version: Type.Integer(),
@@ -31,6 +32,7 @@ const editable = {
   swapApprovalRequired: Type.Boolean({ description: "Swaps need a lead's approval (default false)" }),
   timeOffAutoApprove: Type.Boolean({ description: "Time off is approved on request (default false)" }),
   selfScheduling: Type.Boolean({ description: "Members may schedule and edit their own shifts (default false)" }),
+  openSwapsOnTimeOff: Type.Boolean({ description: "Approved time off offers the person's uncovered assignments as open swaps (default false)" }),
 };
 
 export const TeamCreate = Type.Object(
@@ -44,6 +46,7 @@ export const TeamCreate = Type.Object(
     swapApprovalRequired: Type.Optional(editable.swapApprovalRequired),
     timeOffAutoApprove: Type.Optional(editable.timeOffAutoApprove),
     selfScheduling: Type.Optional(editable.selfScheduling),
+    openSwapsOnTimeOff: Type.Optional(editable.openSwapsOnTimeOff),
   },
   { additionalProperties: false },
 );

@@ -1,0 +1,153 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "typebox";
+import type { Db } from "../../../db/client.ts";
+import { TIME_OFF_REASONS, approveTimeOff, cancelTimeOff, denyTimeOff, getTimeOff, listTimeOff, requestTimeOff, teamConflicts } from "../../../services/time-off.ts";
+import { contextOf } from "../../plugins/auth.ts";
+import { IdParams, Instant, LocalDate, Page, PageQuery, StringEnum, Uuid, WindowQuery, errorResponses } from "../../schemas.ts";
+
+const tags = ["time off and swaps"];
+
+export const Assignment = Type.Object(
+  {
+    kind: StringEnum(["shift", "duty_booking", "oncall"] as const),
+    id: Uuid,
+    personId: Uuid,
+    start: Instant,
+    end: Instant,
+    teamId: Type.Union([Uuid, Type.Null()]),
+    title: Type.String(),
+  },
+  { additionalProperties: false, description: "A shift, duty booking or on-call window (id: the schedule's)" },
+);
+
+const TimeOff = Type.Object(
+  {
+    id: Uuid,
+    personId: Uuid,
+    start: Instant,
+    end: Instant,
+    status: StringEnum(["requested", "approved", "denied", "cancelled"] as const),
+    reason: Type.String(),
+    note: Type.Union([Type.String(), Type.Null()]),
+    decidedBy: Type.Union([Uuid, Type.Null()], { description: "null with auto-approval" }),
+    decidedAt: Type.Union([Instant, Type.Null()]),
+    decisionNote: Type.Union([Type.String(), Type.Null()]),
+    createdBy: Type.Union([Uuid, Type.Null()]),
+    createdAt: Instant,
+    version: Type.Integer(),
+    uncovered: Type.Optional(Type.Array(Assignment, { description: "Approved: the person's assignments in the window, now uncovered" })),
+    openSwapIds: Type.Optional(Type.Array(Uuid, { description: "Open swaps created for them (teams with openSwapsOnTimeOff)" })),
+  },
+  { additionalProperties: false },
+);
+
+function view<T extends { startAt: Date; endAt: Date }>({ startAt, endAt, ...rest }: T) {
+  return { ...rest, start: startAt, end: endAt };
+}
+
+const Decision = Type.Object({ note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])) }, { additionalProperties: false });
+
+export const timeOffRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    "/time-off",
+    {
+      schema: {
+        tags,
+        summary: "List time off (by person, team, status, window), in start order",
+        querystring: Type.Object(
+          {
+            ...PageQuery,
+            personId: Type.Optional(Uuid),
+            teamId: Type.Optional(Uuid),
+            status: Type.Optional(StringEnum(["requested", "approved", "denied", "cancelled"] as const)),
+            from: Type.Optional(Type.String({ format: "date-time" })),
+            to: Type.Optional(Type.String({ format: "date-time" })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Page(TimeOff), ...errorResponses(400, 401) },
+      },
+    },
+    async (request) => {
+      const { limit = 50, cursor, from, to, ...filter } = request.query;
+      const page = await listTimeOff(contextOf(request, db), { ...filter, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }, { limit, cursor });
+      return { ...page, items: page.items.map(view) };
+    },
+  );
+
+  app.post(
+    "/time-off",
+    {
+      config: { idempotent: true },
+      schema: {
+        tags,
+        summary: "Request time off (whole local days or exact times); auto-approved where the team says so",
+        description:
+          "Whole days: `startDate`/`endDate` (inclusive) in the person's zone; or exact `start`/`end`. When approved, the response lists the person's assignments in the window (now uncovered: they count as coverage and on-call gaps) and any open swaps created for them.",
+        body: Type.Object(
+          {
+            personId: Type.Optional(Uuid),
+            startDate: Type.Optional(LocalDate),
+            endDate: Type.Optional(LocalDate),
+            start: Type.Optional(Type.String({ format: "date-time" })),
+            end: Type.Optional(Type.String({ format: "date-time" })),
+            reason: StringEnum(TIME_OFF_REASONS),
+            note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: TimeOff, ...errorResponses(400, 401, 403, 404, 422) },
+      },
+    },
+    async (request, reply) => {
+      const row = await requestTimeOff(contextOf(request, db), request.body);
+      reply.code(201).header("location", `/v1/time-off/${row.id}`);
+      return view(row);
+    },
+  );
+
+  app.get(
+    "/time-off/:id",
+    { schema: { tags, summary: "Get time off (with what it uncovers, when approved)", params: IdParams, response: { 200: TimeOff, ...errorResponses(400, 401, 404) } } },
+    async (request) => view(await getTimeOff(contextOf(request, db), request.params.id)),
+  );
+
+  for (const [action, run, summary] of [
+    ["approve", approveTimeOff, "Approve requested time off (a lead of the person's team)"],
+    ["deny", denyTimeOff, "Deny requested time off (a lead of the person's team)"],
+  ] as const) {
+    app.post(
+      `/time-off/:id/${action}`,
+      {
+        // The note is optional, and so is the body: a bare POST approves.
+        preValidation: async (request) => {
+          request.body ??= {};
+        },
+        schema: { tags, summary, params: IdParams, body: Decision, response: { 200: TimeOff, ...errorResponses(400, 401, 403, 404, 409) } },
+      },
+      async (request) => view(await run(contextOf(request, db), request.params.id, request.body.note)),
+    );
+  }
+
+  app.post(
+    "/time-off/:id/cancel",
+    { schema: { tags, summary: "Cancel time off (the person, before it starts; a lead any time)", params: IdParams, response: { 200: TimeOff, ...errorResponses(400, 401, 403, 404, 409) } } },
+    async (request) => view(await cancelTimeOff(contextOf(request, db), request.params.id)),
+  );
+
+  app.get(
+    "/conflicts",
+    {
+      schema: {
+        tags,
+        summary: "Assignments of a team's people that approved time off leaves uncovered",
+        querystring: Type.Object({ teamId: Uuid, ...WindowQuery }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ teamId: Uuid, from: Instant, to: Instant, items: Type.Array(Type.Object({ timeOffId: Uuid, reason: Type.String(), assignment: Assignment })) }),
+          ...errorResponses(400, 401, 404),
+        },
+      },
+    },
+    async (request) => teamConflicts(contextOf(request, db), request.query.teamId, new Date(request.query.from), new Date(request.query.to)),
+  );
+};

@@ -1,0 +1,192 @@
+import type { Db } from "../db/client.ts";
+import type { PageRequest } from "../db/pagination.ts";
+import { createPeopleRepository } from "../db/repositories/people.ts";
+import { createTeamRepository } from "../db/repositories/teams.ts";
+import { createTimeOffQueries, createTimeOffRepository } from "../db/repositories/time-off.ts";
+import type { Person, TimeOff } from "../db/schema/index.ts";
+import { DomainError } from "../domain/errors.ts";
+import { TimeContext, localDayBounds } from "../domain/wallclock.ts";
+import { audit } from "./audit.ts";
+import { clipTo, loadAssignments, markCalendarsChanged, type PersonAssignment } from "./assignments.ts";
+import type { Actor, ServiceContext } from "./context.ts";
+import { forbidden, isAdmin, notFound } from "./policy.ts";
+import { createSwapRecord } from "./swaps.ts";
+
+export const TIME_OFF_REASONS = ["vacation", "sick", "personal", "training", "other"] as const;
+export type TimeOffReason = (typeof TIME_OFF_REASONS)[number];
+const MAX_TIME_OFF_DAYS = 366;
+
+export interface TimeOffInput {
+  personId?: string | undefined;
+  /** Exact instants… */
+  start?: string | undefined;
+  end?: string | undefined;
+  /** …or whole local days (inclusive) in the person's zone. */
+  startDate?: string | undefined;
+  endDate?: string | undefined;
+  reason: TimeOffReason;
+  note?: string | null | undefined;
+}
+
+async function leadsPerson(db: Db, actor: Actor, personId: string): Promise<boolean> {
+  if (isAdmin(actor)) return true;
+  if (actor.role !== "lead") return false;
+  const teams = await createPeopleRepository(db).teamIdsOf(personId);
+  return teams.some((t) => actor.ledTeamIds.includes(t));
+}
+
+function windowOf(input: TimeOffInput, person: Person): { start: Date; end: Date } {
+  const byDays = input.startDate !== undefined || input.endDate !== undefined;
+  const byTimes = input.start !== undefined || input.end !== undefined;
+  if (byDays === byTimes) throw new DomainError("validation", "Give either start and end (instants) or startDate and endDate (whole days)", { field: "start" });
+  let start: Date;
+  let end: Date;
+  if (byDays) {
+    if (!input.startDate || !input.endDate) throw new DomainError("validation", "startDate and endDate go together", { field: input.startDate ? "endDate" : "startDate" });
+    const context = new TimeContext();
+    start = localDayBounds(input.startDate, person.timeZone, context).start;
+    end = localDayBounds(input.endDate, person.timeZone, context).end;
+  } else {
+    if (!input.start || !input.end) throw new DomainError("validation", "start and end go together", { field: input.start ? "end" : "start" });
+    start = new Date(input.start);
+    end = new Date(input.end);
+  }
+  if (!(end > start)) throw new DomainError("invalid_interval", "The time off must end after it starts", { field: byDays ? "endDate" : "end" });
+  if (end.getTime() - start.getTime() > MAX_TIME_OFF_DAYS * 86_400_000) {
+    throw new DomainError("window_too_large", `Time off may last at most ${MAX_TIME_OFF_DAYS} days per request`, { field: byDays ? "endDate" : "end" });
+  }
+  return { start, end };
+}
+
+/**
+ * What approval does: lists every assignment the person has in the window
+ * (now uncovered: coverage and on-call gaps count it), offers them as open
+ * swaps where the person's team says so, and marks calendars for
+ * republishing. Nothing is deleted.
+ */
+async function onApproved(tx: Db, ctx: Pick<ServiceContext, "actor" | "now" | "requestId">, request: TimeOff) {
+  const uncovered = clipTo(await loadAssignments(tx, [request.personId], request.startAt, request.endAt), request.startAt, request.endAt);
+  const teamIds = await createPeopleRepository(tx).teamIdsOf(request.personId);
+  const teams = (await Promise.all(teamIds.map((id) => createTeamRepository(tx).findById(id)))).filter((t) => t !== undefined);
+  const offering = new Set(teams.filter((t) => t.openSwapsOnTimeOff).map((t) => t.id));
+  const openSwaps: string[] = [];
+  for (const a of uncovered) {
+    // Shifts and schedules of a team that opts in, and duty bookings when any team of the person does.
+    const offer = a.kind === "duty_booking" ? offering.size > 0 : a.teamId !== null && offering.has(a.teamId);
+    if (!offer || a.start < ctx.now) continue;
+    const swap = await createSwapRecord(tx, ctx, {
+      kind: "open",
+      requesterId: request.personId,
+      counterpartId: null,
+      offered: { kind: a.kind, id: a.id, start: a.start, end: a.end },
+      note: `Time off (${request.reason})`,
+      timeOffId: request.id,
+    });
+    openSwaps.push(swap.id);
+  }
+  await markCalendarsChanged(tx, [{ kind: "person", id: request.personId }, ...teamIds.map((id) => ({ kind: "team" as const, id }))], "time_off_approved", ctx.now);
+  return { uncovered, openSwapIds: openSwaps };
+}
+
+export interface TimeOffView extends TimeOff {
+  uncovered?: PersonAssignment[];
+  openSwapIds?: string[];
+}
+
+export async function requestTimeOff(ctx: ServiceContext, input: TimeOffInput): Promise<TimeOffView> {
+  const personId = input.personId ?? ctx.actor.personId;
+  return ctx.db.transaction(async (tx) => {
+    const person = await createPeopleRepository(tx).findById(personId);
+    if (!person) throw new DomainError("not_found", `No person with id ${personId}`, { field: "personId" });
+    const lead = await leadsPerson(tx, ctx.actor, personId);
+    if (personId !== ctx.actor.personId && !lead) throw forbidden("Only a lead of the person's team may request time off for them");
+    const { start, end } = windowOf(input, person);
+    const teams = await Promise.all((await createPeopleRepository(tx).teamIdsOf(personId)).map((id) => createTeamRepository(tx).findById(id)));
+    const auto = teams.some((t) => t?.timeOffAutoApprove);
+    const row = await createTimeOffRepository(tx).insert({
+      personId,
+      startAt: start,
+      endAt: end,
+      reason: input.reason,
+      note: input.note ?? null,
+      status: auto ? "approved" : "requested",
+      decidedAt: auto ? ctx.now : null,
+      createdBy: ctx.actor.personId,
+      createdAt: ctx.now,
+      updatedAt: ctx.now,
+    });
+    await audit(tx, ctx, { entity: "time_off", entityId: row.id, action: auto ? "create_auto_approved" : "create", changes: { after: row } });
+    return auto ? { ...row, ...(await onApproved(tx, ctx, row)) } : row;
+  });
+}
+
+async function decide(ctx: ServiceContext, id: string, to: "approved" | "denied", note: string | null | undefined): Promise<TimeOffView> {
+  return ctx.db.transaction(async (tx) => {
+    const repo = createTimeOffQueries(tx);
+    const before = await repo.findByIdForUpdate(id);
+    if (!before) throw notFound("time off", id);
+    if (!(await leadsPerson(tx, ctx.actor, before.personId))) throw forbidden("Only a lead of the person's team may approve or deny time off");
+    if (before.status !== "requested") {
+      throw new DomainError("invalid_transition", `This time off is ${before.status}; only a requested one can be ${to}`, { details: { currentStatus: before.status } });
+    }
+    const after = await repo.decide(id, { status: to, decidedBy: ctx.actor.personId, decidedAt: ctx.now, decisionNote: note ?? null }, ctx.now);
+    await audit(tx, ctx, { entity: "time_off", entityId: id, action: to === "approved" ? "approve" : "deny", changes: { status: { from: before.status, to } } });
+    return to === "approved" ? { ...after, ...(await onApproved(tx, ctx, after)) } : after;
+  });
+}
+
+export const approveTimeOff = (ctx: ServiceContext, id: string, note?: string | null) => decide(ctx, id, "approved", note);
+export const denyTimeOff = (ctx: ServiceContext, id: string, note?: string | null) => decide(ctx, id, "denied", note);
+
+/** The person cancels before it starts; a lead may cancel any time. */
+export async function cancelTimeOff(ctx: ServiceContext, id: string): Promise<TimeOffView> {
+  return ctx.db.transaction(async (tx) => {
+    const repo = createTimeOffQueries(tx);
+    const before = await repo.findByIdForUpdate(id);
+    if (!before) throw notFound("time off", id);
+    const lead = await leadsPerson(tx, ctx.actor, before.personId);
+    if (before.personId !== ctx.actor.personId && !lead) throw forbidden("Only the person or their lead may cancel time off");
+    if (before.status !== "requested" && before.status !== "approved") {
+      throw new DomainError("invalid_transition", `This time off is already ${before.status}`, { details: { currentStatus: before.status } });
+    }
+    if (!lead && before.startAt <= ctx.now) throw new DomainError("time_off_started", "Time off that has started can only be cancelled by a lead");
+    const after = await repo.decide(id, { status: "cancelled" }, ctx.now);
+    await audit(tx, ctx, { entity: "time_off", entityId: id, action: "cancel", changes: { status: { from: before.status, to: "cancelled" } } });
+    if (before.status === "approved") await markCalendarsChanged(tx, [{ kind: "person", id: before.personId }], "time_off_cancelled", ctx.now);
+    return after;
+  });
+}
+
+export async function getTimeOff(ctx: ServiceContext, id: string): Promise<TimeOffView> {
+  const row = await createTimeOffQueries(ctx.db).findById(id);
+  if (!row) throw notFound("time off", id);
+  if (row.status !== "approved") return row;
+  return { ...row, uncovered: clipTo(await loadAssignments(ctx.db, [row.personId], row.startAt, row.endAt), row.startAt, row.endAt) };
+}
+
+export async function listTimeOff(
+  ctx: ServiceContext,
+  filter: { personId?: string | undefined; teamId?: string | undefined; status?: TimeOff["status"] | undefined; from?: Date | undefined; to?: Date | undefined },
+  page: PageRequest,
+) {
+  const personIds = filter.teamId ? (await createPeopleRepository(ctx.db).list({ teamId: filter.teamId }, { limit: 1000 })).items.map((p) => p.id) : undefined;
+  return createTimeOffQueries(ctx.db).list({ ...filter, personIds }, page);
+}
+
+/** Assignments of a team's people that their approved time off leaves uncovered, in [from, to). */
+export async function teamConflicts(ctx: ServiceContext, teamId: string, from: Date, to: Date) {
+  const team = await createTeamRepository(ctx.db).findById(teamId);
+  if (!team) throw new DomainError("not_found", `No team with id ${teamId}`, { field: "teamId" });
+  const members = (await createPeopleRepository(ctx.db).list({ teamId }, { limit: 1000 })).items.map((p) => p.id);
+  const away = await createTimeOffRepository(ctx.db).approvedOverlapping(members, from, to);
+  if (away.length === 0) return { teamId, from, to, items: [] };
+  const assignments = await loadAssignments(ctx.db, [...new Set(away.map((a) => a.personId))], from, to);
+  const items = away.flatMap((t) =>
+    clipTo(
+      assignments.filter((a) => a.personId === t.personId),
+      new Date(Math.max(t.startAt.getTime(), from.getTime())),
+      new Date(Math.min(t.endAt.getTime(), to.getTime())),
+    ).map((a) => ({ timeOffId: t.id, reason: t.reason, assignment: a })),
+  );
+  return { teamId, from, to, items };
+}
