@@ -200,6 +200,27 @@ describe("the Elementary vacation", () => {
   });
 });
 
+describe("expiry", () => {
+  it("a swap past its deadline reads as expired and can no longer be accepted", async () => {
+    const teamId = await team();
+    const sid = await shift(teamId, alice, 20, 9, 13);
+    const soon = new Date(Date.now() + 1500).toISOString();
+    const offer = await alice.post("/v1/swaps", { kind: "give_away", counterpartId: bob.personId, offered: { kind: "shift", id: sid }, expiresAt: soon });
+    expect(offer.body.status).toBe("pending");
+    const past = await alice.post("/v1/swaps", { kind: "open", offered: { kind: "shift", id: await shift(teamId, alice, 21, 9, 13) }, expiresAt: new Date(Date.now() - 1000).toISOString() });
+    expect(past.status).toBe(422);
+    expect(past.body.errors[0].field).toBe("expiresAt");
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    expect((await bob.get(`/v1/swaps/${offer.body.id}`)).body.status).toBe("expired");
+    expect((await bob.get(`/v1/swaps?status=pending`)).body.items.map((s: any) => s.id)).not.toContain(offer.body.id);
+    expect((await bob.get(`/v1/swaps?status=expired`)).body.items.map((s: any) => s.id)).toContain(offer.body.id);
+    const late = await bob.post(`/v1/swaps/${offer.body.id}/accept`);
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe("invalid_transition");
+    expect((await t.admin.get(`/v1/shifts/${sid}`)).body.personId).toBe(alice.personId);
+  });
+});
+
 describe("time off", () => {
   it("auto-approves where the team says so, and cancels before it starts", async () => {
     const teamId = await team({ timeOffAutoApprove: true });

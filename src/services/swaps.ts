@@ -163,6 +163,9 @@ export async function createSwap(ctx: ServiceContext, input: SwapInput): Promise
     } else if (input.requested) {
       throw new DomainError("validation", "Only a trade asks for an assignment back", { field: "requested" });
     }
+    const firstStart = Math.min(offered.start.getTime(), requested?.start.getTime() ?? Infinity);
+    const expiresAt = input.expiresAt ? new Date(input.expiresAt) : undefined;
+    if (expiresAt && expiresAt <= ctx.now) throw new DomainError("validation", "expiresAt must be in the future", { field: "expiresAt" });
     return createSwapRecord(tx, ctx, {
       kind: input.kind,
       requesterId,
@@ -170,7 +173,8 @@ export async function createSwap(ctx: ServiceContext, input: SwapInput): Promise
       offered,
       requested,
       note: input.note,
-      expiresAt: input.expiresAt ? new Date(input.expiresAt) : undefined,
+      // A swap can never outlive the start of what it swaps.
+      expiresAt: expiresAt && expiresAt.getTime() < firstStart ? expiresAt : undefined,
     });
   });
 }
@@ -310,10 +314,25 @@ async function checkEligibleTaker(tx: Db, swap: Swap, personId: string) {
   }
 }
 
+/** A live swap past its deadline reads as expired even before anyone acts on it (acting records it). */
+function effective(swap: Swap, now: Date): Swap {
+  return isExpired(swap, swap.expiresAt, now) ? { ...swap, status: "expired" } : swap;
+}
+
+const LIVE = ["pending", "accepted", "approved"] as const;
+
+function statusCondition(status: Swap["status"] | undefined, now: Date) {
+  if (!status) return undefined;
+  const at = sql`${now.toISOString()}::timestamptz`;
+  if ((LIVE as readonly string[]).includes(status)) return and(eq(swaps.status, status), sql`${swaps.expiresAt} > ${at}`);
+  if (status === "expired") return or(eq(swaps.status, "expired"), and(inArray(swaps.status, [...LIVE]), sql`${swaps.expiresAt} <= ${at}`));
+  return eq(swaps.status, status);
+}
+
 export async function getSwap(ctx: ServiceContext, id: string): Promise<Swap> {
   const [swap] = await ctx.db.select().from(swaps).where(eq(swaps.id, id));
   if (!swap) throw notFound("swap", id);
-  return swap;
+  return effective(swap, ctx.now);
 }
 
 export async function listSwaps(ctx: ServiceContext, filter: { personId?: string | undefined; status?: Swap["status"] | undefined }, page: PageRequest) {
@@ -324,13 +343,14 @@ export async function listSwaps(ctx: ServiceContext, filter: { personId?: string
     .where(
       and(
         personId ? or(eq(swaps.requesterId, personId), eq(swaps.counterpartId, personId)) : undefined,
-        filter.status ? eq(swaps.status, filter.status) : undefined,
+        statusCondition(filter.status, ctx.now),
         afterCursor(swaps.createdAt, swaps.id, page.cursor),
       ),
     )
     .orderBy(asc(swaps.createdAt), asc(swaps.id))
     .limit(page.limit + 1);
-  return toPage(rows, page.limit, (r) => [r.createdAt, r.id]);
+  const result = toPage(rows, page.limit, (r) => [r.createdAt, r.id]);
+  return { ...result, items: result.items.map((r) => effective(r, ctx.now)) };
 }
 
 /** Open swaps the caller could take: not their own, not started, on their teams (shifts) or for anyone (duty, on-call). */
