@@ -66,6 +66,24 @@ describe("duty programs and slots", () => {
     expect(again.body).toEqual({ month, created: 0, total: slots.length });
   });
 
+  it("can take its hours from a team's support hours, closed days included", async () => {
+    const team = await t.team({ name: "Advocates hours", timeZone: zone });
+    const first = DateTime.fromFormat(month, "yyyy-MM", { zone });
+    const firstWeekday = [0, 1, 2, 3, 4, 5, 6].map((n) => first.plus({ days: n })).find((d) => d.weekday <= 5)!;
+    await t.admin.request("PUT", `/v1/teams/${team.id}/support-hours`, {
+      body: { windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], start: "13:00", end: "15:00" }], exceptions: [{ date: firstWeekday.toISODate(), closed: true }] },
+    });
+    const program = await lead.post("/v1/duty-programs", { name: "Team-hours duty", timeZone: zone, hoursTeamId: team.id });
+    expect(program.status).toBe(201);
+    await lead.post(`/v1/duty-programs/${program.body.id}/months/${month}/slots`);
+    const items = (await lead.get(`/v1/duty-programs/${program.body.id}/slots?month=${month}`)).body.items;
+    let weekdays = 0;
+    for (let d = first; d.month === first.month; d = d.plus({ days: 1 })) if (d.weekday <= 5) weekdays++;
+    expect(items).toHaveLength((weekdays - 1) * 2);
+    expect(items.every((s: any) => [13, 14].includes(DateTime.fromISO(s.start, { zone }).hour))).toBe(true);
+    expect(items.some((s: any) => DateTime.fromISO(s.start, { zone }).toISODate() === firstWeekday.toISODate())).toBe(false);
+  });
+
   it("only admins and leads run programs; bad input is a clear 4xx", async () => {
     expect((await tate.post("/v1/duty-programs", { name: "x", timeZone: zone, hours: { windows: [] } })).status).toBe(403);
     const noHours = await lead.post("/v1/duty-programs", { name: "Empty", timeZone: zone });
