@@ -3,7 +3,7 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createDb, dbConfigFrom } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { bootstrapAdmin } from "./services/bootstrap.ts";
-import { rollPatternsForward } from "./services/shift-patterns.ts";
+import { runMaintenance } from "./services/maintenance.ts";
 
 let config: Config;
 try {
@@ -31,27 +31,28 @@ if (boot?.generated) {
   app.log.info(`Created the first admin (${boot.email}) with the token from ROTA_BOOTSTRAP_TOKEN`);
 }
 
-// Keeps recurring shift patterns materialised ahead. Every instance runs it;
-// an advisory lock lets one do the work each time.
-const ROLL_FORWARD_EVERY_MS = 60 * 60 * 1000;
-async function rollForward() {
+// Hourly housekeeping (patterns rolled forward, old idempotency keys
+// forgotten). Every instance runs it; the database coordinates them.
+const MAINTENANCE_EVERY_MS = 60 * 60 * 1000;
+async function maintain() {
   try {
-    const result = await rollPatternsForward(handle.db, new Date());
-    if (result && result.created + result.skipped > 0) app.log.info(result, "shift patterns rolled forward");
+    const result = await runMaintenance(handle.db, new Date());
+    const rolled = result.patterns ? result.patterns.created + result.patterns.skipped : 0;
+    if (rolled > 0 || result.idempotencyKeysPruned > 0) app.log.info(result, "maintenance done");
   } catch (err) {
-    app.log.error({ err }, "rolling shift patterns forward failed");
+    app.log.error({ err }, "maintenance failed");
   }
 }
-const rollTimer = setInterval(() => void rollForward(), ROLL_FORWARD_EVERY_MS);
-rollTimer.unref();
-void rollForward();
+const maintenanceTimer = setInterval(() => void maintain(), MAINTENANCE_EVERY_MS);
+maintenanceTimer.unref();
+void maintain();
 
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info({ signal }, "shutting down");
-  clearInterval(rollTimer);
+  clearInterval(maintenanceTimer);
   try {
     await app.close(); // stops accepting, lets in-flight requests finish
     await handle.close();

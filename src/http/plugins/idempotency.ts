@@ -5,6 +5,7 @@ import fp from "fastify-plugin";
 import type { Db } from "../../db/client.ts";
 import { idempotencyKeys } from "../../db/schema/index.ts";
 import { DomainError } from "../../domain/errors.ts";
+import { IDEMPOTENCY_TTL_MS } from "../idempotency-ttl.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -16,8 +17,6 @@ declare module "fastify" {
   }
 }
 
-/** How long a key is remembered; after that the same key starts a new request. */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A claim whose request never finished (process died) may be taken over after this. */
 const ABANDONED_CLAIM_MS = 60 * 1000;
 const REPLAYED_HEADERS = ["content-type", "location", "etag"] as const;
