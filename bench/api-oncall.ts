@@ -4,19 +4,9 @@
  * and for all 20 schedules of the company at once. Bounded: 5 s each,
  * 10 connections, 127.0.0.1 only. BENCH_DATABASE_URL=postgres://… for PostgreSQL.
  */
-import autocannon from "autocannon";
-import { buildApp } from "../src/app.ts";
-import { createDb } from "../src/db/client.ts";
-import { migrate } from "../src/db/migrate.ts";
-import { bootstrapAdmin } from "../src/services/bootstrap.ts";
+import { measure, startBenchApp } from "./_harness.ts";
 
-const TOKEN = "rota_bench_admin_token_000000000000";
-const url = process.env.BENCH_DATABASE_URL;
-const handle = await createDb(url ? { kind: "postgres", url } : { kind: "pglite", dataDir: "memory://" });
-await migrate(handle);
-await bootstrapAdmin(handle.db, { token: TOKEN, email: "bench@example.test", now: new Date() });
-const app = await buildApp({ config: { logLevel: "silent", bodyLimitBytes: 1 << 20, publicUrl: undefined }, db: handle.db });
-const headers = { authorization: `Bearer ${TOKEN}` };
+const { app, handle, headers } = await startBenchApp();
 
 // 20 schedules, each a 10-person daily rotation plus a weekday business-hours layer and 10 overrides.
 const ids: string[] = [];
@@ -49,20 +39,10 @@ for (let s = 0; s < 20; s++) {
 }
 const address = await app.listen({ host: "127.0.0.1", port: 0 });
 
-const targets: Record<string, { p99Ms: number }> = { "api.oncall.one": { p99Ms: 100 }, "api.oncall.all20": { p99Ms: 250 } };
-let missed = false;
-for (const [name, path] of [
-  ["api.oncall.one", `/v1/oncall?schedule=${first}`],
-  ["api.oncall.all20", "/v1/oncall"],
-] as const) {
-  const result = await autocannon({ url: `${address}${path}`, connections: 10, duration: 5, headers });
-  const line = { bench: name, database: handle.kind, requestsPerSec: Math.round(result.requests.average), p50Ms: result.latency.p50, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
-  console.log(JSON.stringify(line));
-  if (line.non2xx > 0 || line.errors > 0 || line.p99Ms > targets[name]!.p99Ms) {
-    console.error(`${name}: p99 ${line.p99Ms} ms (target ${targets[name]!.p99Ms}), ${line.non2xx} non-2xx, ${line.errors} errors`);
-    missed = true;
-  }
-}
+const ok = await measure(address, handle, headers, [
+  { name: "api.oncall.one", path: `/v1/oncall?schedule=${first}`, p99Ms: 100 },
+  { name: "api.oncall.all20", path: "/v1/oncall", p99Ms: 250 },
+]);
 await app.close();
 await handle.close();
-process.exit(missed ? 1 : 0);
+process.exit(ok ? 0 : 1);

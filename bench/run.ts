@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 const dir = fileURLToPath(new URL(".", import.meta.url));
 const only = process.argv.slice(2);
 const scenarios = (await readdir(dir))
-  .filter((f) => f.endsWith(".ts") && f !== "run.ts")
+  .filter((f) => f.endsWith(".ts") && f !== "run.ts" && !f.startsWith("_"))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 

@@ -2,6 +2,7 @@ import type { Db } from "../db/client.ts";
 import { sqlStateOf } from "../db/errors.ts";
 import type { PageRequest } from "../db/pagination.ts";
 import { commitmentsOfPeople, createDutyRepository } from "../db/repositories/duty.ts";
+import { hoursFromRows, opensNothing, rowsFromHours } from "../db/weekly-hours-rows.ts";
 import { createPeopleRepository } from "../db/repositories/people.ts";
 import { createShiftRepository } from "../db/repositories/shifts.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
@@ -58,12 +59,7 @@ export async function programHours(db: Db, program: DutyProgram): Promise<Weekly
     return team ? loadSupportHours(db, team) : null;
   }
   const rows = await createDutyRepository(db).loadProgramHours(program.id);
-  if (rows.windows.length === 0 && !rows.exceptions.some((e) => !e.closed)) return null;
-  return {
-    zone: program.timeZone,
-    windows: rows.windows.map((w) => ({ days: w.days as Weekday[], start: w.startTime, end: w.endTime })),
-    exceptions: rows.exceptions.map((e) => (e.closed ? { date: e.date, closed: true as const } : { date: e.date, start: e.startTime!, end: e.endTime! })),
-  };
+  return opensNothing(rows) ? null : hoursFromRows(program.timeZone, rows);
 }
 
 export function windowRule(program: DutyProgram) {
@@ -109,12 +105,7 @@ function ownHoursRows(hours: ProgramInput["hours"], zone: string) {
   const windows = hours?.windows ?? [];
   const exceptions = hours?.exceptions ?? [];
   if (windows.length > 0 || exceptions.length > 0) compileWeeklyHours({ zone, windows, exceptions }, "hours");
-  return {
-    windows: windows.map((w) => ({ days: [...w.days], startTime: w.start, endTime: w.end })),
-    exceptions: exceptions.map((e) =>
-      e.closed ? { date: e.date, closed: true, startTime: null, endTime: null } : { date: e.date, closed: false, startTime: e.start, endTime: e.end },
-    ),
-  };
+  return rowsFromHours(windows, exceptions);
 }
 
 export async function createProgram(ctx: ServiceContext, input: ProgramInput) {

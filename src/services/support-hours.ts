@@ -1,6 +1,7 @@
 import type { Db } from "../db/client.ts";
 import { createSupportHoursRepository } from "../db/repositories/support-hours.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
+import { hoursFromRows, opensNothing, rowsFromHours } from "../db/weekly-hours-rows.ts";
 import type { Team } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { Interval } from "../domain/interval.ts";
@@ -40,16 +41,9 @@ export function requireWindow(from: Date, to: Date, maxDays = MAX_WINDOW_DAYS): 
 
 /** The team's support hours as the time engine reads them, or null when none are configured. */
 export async function loadSupportHours(db: Db, team: Team): Promise<WeeklyHours | null> {
-  const { windows, exceptions } = await createSupportHoursRepository(db).load(team.id);
-  if (!team.supportAllWeek && windows.length === 0 && !exceptions.some((e) => !e.closed)) return null;
-  return {
-    zone: team.timeZone,
-    allWeek: team.supportAllWeek,
-    windows: windows.map((w) => ({ days: w.days as Weekday[], start: w.startTime, end: w.endTime })),
-    exceptions: exceptions.map((e) =>
-      e.closed ? { date: e.date, closed: true as const } : { date: e.date, start: e.startTime!, end: e.endTime! },
-    ),
-  };
+  const rows = await createSupportHoursRepository(db).load(team.id);
+  if (!team.supportAllWeek && opensNothing(rows)) return null;
+  return hoursFromRows(team.timeZone, rows, team.supportAllWeek);
 }
 
 async function requireTeam(db: Db, teamId: string): Promise<Team> {
@@ -93,13 +87,8 @@ export async function putSupportHours(ctx: ServiceContext, teamId: string, input
     // The time engine validates windows and exceptions (field names such as windows.0.start).
     if (!clearing) compileWeeklyHours({ zone: before.timeZone, allWeek: input.allWeek ?? false, windows, exceptions }, "");
     const previous = await loadSupportHours(tx, before);
-    await createSupportHoursRepository(tx).replace(
-      teamId,
-      windows.map((w) => ({ days: [...w.days], startTime: w.start, endTime: w.end })),
-      exceptions.map((e) =>
-        e.closed ? { date: e.date, closed: true, startTime: null, endTime: null } : { date: e.date, closed: false, startTime: e.start, endTime: e.end },
-      ),
-    );
+    const rows = rowsFromHours(windows, exceptions);
+    await createSupportHoursRepository(tx).replace(teamId, rows.windows, rows.exceptions);
     const team = (await teams.update(teamId, before.version, { supportAllWeek: input.allWeek ?? false }, ctx.now))!;
     const next = await loadSupportHours(tx, team);
     await audit(tx, ctx, { entity: "support_hours", entityId: teamId, action: "replace", changes: { before: previous, after: next } });

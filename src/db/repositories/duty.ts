@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
 import { updateVersioned } from "../sql.ts";
+import type { HoursRows } from "../weekly-hours-rows.ts";
 import {
   dutyBookings,
   dutyFairnessLedger,
@@ -20,10 +21,7 @@ type NewProgram = typeof dutyPrograms.$inferInsert;
 type NewSlot = typeof dutySlots.$inferInsert;
 type NewBooking = typeof dutyBookings.$inferInsert;
 
-export interface ProgramHoursRows {
-  windows: { days: string[]; startTime: string; endTime: string }[];
-  exceptions: { date: string; closed: boolean; startTime: string | null; endTime: string | null }[];
-}
+type ProgramHoursRows = HoursRows;
 
 export function createDutyRepository(db: Db) {
   return {
