@@ -1,7 +1,7 @@
-import { DateTime, IANAZone } from "luxon";
+import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import { type Rotation, type RotationShift, rotationShifts, rotationTurns, validateRotation } from "./rotation.ts";
-import { domainError } from "./testing.ts";
+import { domainError, luxonOffsetChanges, offsetLookup } from "./testing.ts";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -256,32 +256,9 @@ describe("bad input", () => {
 // second) and plain arithmetic on the local reading.
 
 function offsetTable(zone: string, from: number, to: number) {
-  const z = IANAZone.create(zone);
-  const off = (t: number) => Math.round(z.offset(t) * MINUTE);
-  const changes: { at: number; before: number; after: number }[] = [];
-  let prev = off(from);
-  const first = prev;
-  for (let t = from + HOUR; t <= to; t += HOUR) {
-    const o = off(t);
-    if (o === prev) continue;
-    let lo = (t - HOUR) / 1000;
-    let hi = t / 1000;
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (off(mid * 1000) === prev) lo = mid;
-      else hi = mid;
-    }
-    changes.push({ at: hi * 1000, before: prev, after: o });
-    prev = o;
-  }
-  const offsetAt = (t: number) => {
-    let o = first;
-    for (const c of changes) {
-      if (c.at <= t) o = c.after;
-      else break;
-    }
-    return o;
-  };
+  const table = luxonOffsetChanges(zone, from, to);
+  const { first, changes } = table;
+  const offsetAt = offsetLookup(table);
   /** Start rule by definition: earliest instant reading `local`, or the change that skips it. */
   const startInstant = (local: number) => {
     const candidates = [first, ...changes.map((c) => c.after)].map((o) => local - o).filter((t) => t + offsetAt(t) === local);

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { DateTime, IANAZone } from "luxon";
+import { DateTime } from "luxon";
 import { describe, expect, it } from "vitest";
 import { type Rotation, rotationShifts } from "./rotation.ts";
 import {
@@ -13,7 +13,7 @@ import {
   whoIsOn,
 } from "./schedule.ts";
 import type { Weekday } from "./weekly.ts";
-import { domainError } from "./testing.ts";
+import { domainError, luxonOffsetChanges, offsetLookup } from "./testing.ts";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -340,32 +340,7 @@ describe("layers and overrides (property)", () => {
 // values come from luxon offsets and arithmetic on local readings.
 
 function luxonOffsets(zone: string, from: number, to: number) {
-  const z = IANAZone.create(zone);
-  const off = (t: number) => Math.round(z.offset(t) * MINUTE);
-  const changes: { at: number; after: number }[] = [];
-  const first = off(from);
-  let prev = first;
-  for (let t = from + HOUR; t <= to; t += HOUR) {
-    const o = off(t);
-    if (o === prev) continue;
-    let lo = (t - HOUR) / 1000;
-    let hi = t / 1000;
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (off(mid * 1000) === prev) lo = mid;
-      else hi = mid;
-    }
-    changes.push({ at: hi * 1000, after: o });
-    prev = o;
-  }
-  return (t: number) => {
-    let o = first;
-    for (const c of changes) {
-      if (c.at <= t) o = c.after;
-      else break;
-    }
-    return o;
-  };
+  return offsetLookup(luxonOffsetChanges(zone, from, to));
 }
 
 describe.each(ZONES)("brute force 2026-2027 in %s", (zone) => {

@@ -14,7 +14,7 @@ import {
   requireZone,
   weekdayOfDay,
 } from "./wallclock.ts";
-import { domainError } from "./testing.ts";
+import { domainError, luxonOffsetChanges, type OffsetChange } from "./testing.ts";
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -173,32 +173,10 @@ describe("DST rules (table)", () => {
 // oracle built from luxon's own offsets (sampled hourly, transitions located
 // to the second), independent of ZoneClock's Intl parsing and memo.
 
-interface Transition {
-  at: number;
-  before: number;
-  after: number;
-}
+type Transition = OffsetChange;
 
 function luxonTransitions(zone: string, from: number, to: number): Transition[] {
-  const z = IANAZone.create(zone);
-  const off = (t: number) => Math.round(z.offset(t) * MINUTE);
-  const out: Transition[] = [];
-  let prev = off(from);
-  for (let t = from + HOUR; t <= to; t += HOUR) {
-    const o = off(t);
-    if (o !== prev) {
-      let lo = (t - HOUR) / 1000;
-      let hi = t / 1000;
-      while (hi - lo > 1) {
-        const mid = Math.floor((lo + hi) / 2);
-        if (off(mid * 1000) === prev) lo = mid;
-        else hi = mid;
-      }
-      out.push({ at: hi * 1000, before: prev, after: o });
-      prev = o;
-    }
-  }
-  return out;
+  return luxonOffsetChanges(zone, from, to).changes;
 }
 
 function oracle(zone: string, from: number, to: number) {
