@@ -231,10 +231,6 @@ export async function listSlots(ctx: ServiceContext, programId: string, month: s
   };
 }
 
-async function isEligible(db: Db, program: DutyProgram, personId: string): Promise<boolean> {
-  return (await createDutyRepository(db).eligiblePeople(program)).some((p) => p.id === personId);
-}
-
 /**
  * Everything a booking must satisfy, checked inside the caller's
  * transaction after the slot row is locked (so seats are counted by one
@@ -251,7 +247,7 @@ async function placeBooking(
   const repo = createDutyRepository(tx);
   if (slot.closed) throw new DomainError("slot_closed", "This slot is closed");
   if (slot.startAt <= ctx.now) throw new DomainError("slot_started", "This slot has already started");
-  if (!person.active || !(await isEligible(tx, program, person.id))) {
+  if (!person.active || !(await repo.isEligible(program, person.id))) {
     throw new DomainError("not_eligible", `${person.name} is not eligible for ${program.name}`, { field: "personId" });
   }
   if (program.trainingRequired && !person.trainedAt) {

@@ -80,12 +80,13 @@ export interface OnCallQuery {
  */
 export async function onCallLookup(db: Db, cache: OnCallCache, query: OnCallQuery) {
   const repo = createScheduleRepository(db);
-  let heads = await repo.heads(query.teamId ? { teamId: query.teamId } : {});
-  if (query.schedule) {
-    const wanted = query.schedule.trim().toLowerCase();
-    heads = heads.filter((h) => (UUID.test(wanted) ? h.id === wanted : h.name.toLowerCase() === wanted));
-    if (heads.length === 0) throw new DomainError("not_found", `No schedule ${query.schedule}`, { field: "schedule" });
-  }
+  const wanted = query.schedule?.trim();
+  // The filter goes to SQL: the hot path reads only the schedules it answers for.
+  const heads = await repo.heads({
+    ...(query.teamId ? { teamId: query.teamId } : {}),
+    ...(wanted ? (UUID.test(wanted) ? { ids: [wanted.toLowerCase()] } : { name: wanted }) : {}),
+  });
+  if (wanted && heads.length === 0) throw new DomainError("not_found", `No schedule ${query.schedule}`, { field: "schedule" });
   if (query.teamId && heads.length === 0 && !(await createTeamRepository(db).findById(query.teamId))) {
     throw new DomainError("not_found", `No team with id ${query.teamId}`, { field: "team" });
   }

@@ -196,7 +196,7 @@ async function hand(tx: Db, ctx: ServiceContext, a: ResolvedAssignment, to: stri
     const slot = (await repo.findSlot(booking.slotId))!;
     const program = (await repo.findProgram(booking.programId))!;
     const person = await createPeopleRepository(tx).findById(to);
-    if (!person?.active || !(await repo.eligiblePeople(program)).some((p) => p.id === to)) throw new DomainError("not_eligible", "The person taking the slot is not eligible for this duty");
+    if (!person?.active || !(await repo.isEligible(program, to))) throw new DomainError("not_eligible", "The person taking the slot is not eligible for this duty");
     if (program.trainingRequired && !person.trainedAt) throw new DomainError("training_required", `${person.name} has to finish duty training first`);
     if (!lead && slot.startAt.getTime() - program.changeCutoffMinutes * 60_000 <= ctx.now.getTime()) {
       throw new DomainError("cutoff_passed", `Changes close ${program.changeCutoffMinutes} minutes before the slot; ask a lead`);

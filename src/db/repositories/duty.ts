@@ -182,10 +182,11 @@ export function createDutyRepository(db: Db) {
         .orderBy(asc(people.name));
     },
 
-    /** Active people eligible for the program. */
-    async eligiblePeople(program: DutyProgram) {
+    /** Active people eligible for the program; with `personId`, just that person if eligible. */
+    async eligiblePeople(program: DutyProgram, personId?: string) {
       const base = and(
         eq(people.active, true),
+        personId ? eq(people.id, personId) : undefined,
         program.excludedPersonIds.length > 0 ? sql`NOT (${people.id} = ANY(${sql.param(program.excludedPersonIds)}::uuid[]))` : undefined,
       );
       if (program.eligibility === "people") {
@@ -201,6 +202,11 @@ export function createDutyRepository(db: Db) {
           .orderBy(asc(people.name), asc(people.id));
       }
       return db.select().from(people).where(base).orderBy(asc(people.name), asc(people.id));
+    },
+
+    /** One person's eligibility: the same rules as eligiblePeople, one row at most. */
+    async isEligible(program: DutyProgram, personId: string): Promise<boolean> {
+      return (await this.eligiblePeople(program, personId)).length > 0;
     },
 
     async ledgerSince(programId: string, fromMonth: string, beforeMonth: string): Promise<Map<string, number>> {

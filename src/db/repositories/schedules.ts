@@ -75,11 +75,17 @@ export function createScheduleRepository(db: Db) {
     },
 
     /** id, name, version and team of every schedule (or of some): the cheap query each on-call lookup starts with. */
-    async heads(filter: { ids?: string[]; teamId?: string }) {
+    async heads(filter: { ids?: string[]; teamId?: string; name?: string }) {
       return db
         .select({ id: schedules.id, name: schedules.name, version: schedules.version, teamId: schedules.teamId, timeZone: schedules.timeZone })
         .from(schedules)
-        .where(and(filter.ids ? inArray(schedules.id, filter.ids) : undefined, filter.teamId ? eq(schedules.teamId, filter.teamId) : undefined))
+        .where(
+          and(
+            filter.ids ? inArray(schedules.id, filter.ids) : undefined,
+            filter.teamId ? eq(schedules.teamId, filter.teamId) : undefined,
+            filter.name ? sql`lower(${schedules.name}) = lower(${filter.name})` : undefined,
+          ),
+        )
         .orderBy(asc(schedules.name));
     },
 
