@@ -9,11 +9,11 @@ import { DomainError } from "./errors.ts";
  *   pending | accepted | approved --cancel--> cancelled
  *   pending | accepted | approved --expire--> expired   (an assignment started, or the deadline passed)
  *
- * Who may do what: the counterpart accepts or declines (anyone but the
- * requester may accept an open swap, and so becomes the counterpart); a lead
- * approves where the team requires it; the requester cancels; any party
- * completes. A lead (or admin) may act for either person, so a lead can run
- * a whole swap on behalf of two people.
+ * Only the states live here. Who may take each step (the counterpart
+ * accepts or declines, a lead approves, the requester cancels, a lead may act
+ * for either person) is the policy's: services/policy.ts, "swap.accept" and
+ * the rest, checked after the state so a wrong move is a 409 for everyone.
+ * Accepting an open swap nobody has taken makes the taker its counterpart.
  */
 
 export type SwapStatus = "pending" | "accepted" | "approved" | "completed" | "declined" | "cancelled" | "expired";
@@ -29,64 +29,43 @@ export interface SwapState {
   requiresApproval: boolean;
 }
 
-export interface SwapActor {
-  personId: string;
-  /** Leads the team the swap belongs to (or is an admin). */
-  isLead: boolean;
-}
-
 export const TERMINAL: ReadonlySet<SwapStatus> = new Set(["completed", "declined", "cancelled", "expired"]);
 
 function invalid(state: SwapState, action: SwapAction, why: string): DomainError {
   return new DomainError("invalid_transition", `Cannot ${action} a ${state.status} swap: ${why}`, { details: { currentStatus: state.status, action } });
 }
 
-function forbidden(detail: string): DomainError {
-  return new DomainError("forbidden", detail);
-}
-
 /**
- * The status after `action` by `actor`, or a DomainError: `invalid_transition`
- * (409: wrong state, e.g. completing twice) or `forbidden` (403: wrong
- * person, e.g. accepting your own swap, approving without being a lead).
- * For accept, also returns who becomes the counterpart.
+ * The status after `action`, or `invalid_transition` (409: wrong state, e.g.
+ * completing twice). For accept, also returns who becomes the counterpart:
+ * `takerId` when it takes an open swap nobody has taken yet.
  */
-export function transition(state: SwapState, action: SwapAction, actor: SwapActor | null): { status: SwapStatus; counterpartId: string | null } {
+export function transition(state: SwapState, action: SwapAction, takerId?: string): { status: SwapStatus; counterpartId: string | null } {
   if (TERMINAL.has(state.status)) throw invalid(state, action, "it is already over");
-  const isRequester = actor !== null && actor.personId === state.requesterId;
-  const isCounterpart = actor !== null && state.counterpartId !== null && actor.personId === state.counterpartId;
-  const lead = actor?.isLead ?? false;
   const keep = state.counterpartId;
   switch (action) {
     case "expire":
       return { status: "expired", counterpartId: keep };
     case "accept": {
       if (state.status !== "pending") throw invalid(state, action, "only a pending swap can be accepted");
-      if (!actor) throw forbidden("Accepting needs a person");
       if (state.kind === "open" && state.counterpartId === null) {
-        if (isRequester) throw forbidden("You cannot take your own open swap");
-        return { status: "accepted", counterpartId: actor.personId };
+        if (!takerId) throw invalid(state, action, "taking an open swap needs a person");
+        return { status: "accepted", counterpartId: takerId };
       }
-      if (isRequester && !lead) throw forbidden("You cannot accept your own swap; the other person does");
-      if (!isCounterpart && !lead) throw forbidden("Only the person the swap is offered to (or a lead) may accept it");
       return { status: "accepted", counterpartId: keep };
     }
     case "decline":
       if (state.status !== "pending") throw invalid(state, action, "only a pending swap can be declined");
-      if (!isCounterpart && !lead) throw forbidden("Only the person the swap is offered to (or a lead) may decline it");
       return { status: "declined", counterpartId: keep };
     case "approve":
       if (state.status !== "accepted") throw invalid(state, action, "only an accepted swap can be approved");
       if (!state.requiresApproval) throw invalid(state, action, "this team does not require approval; complete it instead");
-      if (!lead) throw forbidden("Only a lead of the team may approve a swap");
       return { status: "approved", counterpartId: keep };
     case "complete":
       if (state.status === "pending") throw invalid(state, action, "it has not been accepted");
       if (state.status === "accepted" && state.requiresApproval) throw invalid(state, action, "a lead must approve it first");
-      if (!isRequester && !isCounterpart && !lead) throw forbidden("Only the two people or a lead may complete a swap");
       return { status: "completed", counterpartId: keep };
     case "cancel":
-      if (!isRequester && !lead) throw forbidden("Only the person who offered the swap (or a lead) may cancel it");
       return { status: "cancelled", counterpartId: keep };
   }
 }

@@ -2,7 +2,7 @@ import type { Db } from "../db/client.ts";
 import { createAuditRepository, type AuditFilter } from "../db/repositories/audit.ts";
 import type { PageRequest } from "../db/pagination.ts";
 import type { ServiceContext } from "./context.ts";
-import { requireAdmin } from "./policy.ts";
+import { authorize } from "./policy.ts";
 
 type Plain = Record<string, unknown>;
 
@@ -41,6 +41,6 @@ export async function audit(
 }
 
 export async function listAudit(ctx: ServiceContext, filter: AuditFilter, page: PageRequest) {
-  requireAdmin(ctx.actor, "read the audit log");
+  authorize(ctx.actor, "audit.read", {});
   return createAuditRepository(ctx.db).list(filter, page);
 }

@@ -6,8 +6,9 @@ import type { NewPerson, Person, PersonRole } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
 import { normalizeTimeZone } from "../domain/timezone.ts";
 import { audit, diff } from "./audit.ts";
-import type { Actor, ServiceContext } from "./context.ts";
-import { checkVersion, forbidden, isAdmin, notFound } from "./policy.ts";
+import type { ServiceContext } from "./context.ts";
+import { personFacts } from "./facts.ts";
+import { authorize, checkVersion, notFound, type PersonField } from "./policy.ts";
 
 export interface PersonInput {
   name: string;
@@ -25,11 +26,6 @@ export interface PersonInput {
 }
 
 export type PersonPatch = Partial<PersonInput>;
-type PersonField = keyof PersonInput;
-
-/** What a person may change about themselves, and what a lead may change about their team's members. */
-const SELF_FIELDS: ReadonlySet<PersonField> = new Set(["name", "email", "timeZone", "title", "chatUserId", "workingDays", "workingStart", "workingEnd"]);
-const LEAD_FIELDS: ReadonlySet<PersonField> = new Set(["title", "skills", "trainedAt"]);
 
 export function validTimeZone(input: string, field = "timeZone"): string {
   const zone = normalizeTimeZone(input);
@@ -58,20 +54,6 @@ function toValues(input: PersonPatch): Partial<NewPerson> {
   if (input.workingStart !== undefined) values.workingStart = input.workingStart;
   if (input.workingEnd !== undefined) values.workingEnd = input.workingEnd;
   return values;
-}
-
-async function sharesLedTeam(db: Db, actor: Actor, personId: string): Promise<boolean> {
-  if (actor.role !== "lead" || actor.ledTeamIds.length === 0) return false;
-  const teams = await createPeopleRepository(db).teamIdsOf(personId);
-  return teams.some((t) => actor.ledTeamIds.includes(t));
-}
-
-/** Fields of `patch` the actor may not change on `target`. */
-async function fieldsDenied(db: Db, actor: Actor, target: Person, fields: PersonField[]): Promise<PersonField[]> {
-  if (isAdmin(actor)) return [];
-  const self = actor.personId === target.id;
-  const lead = await sharesLedTeam(db, actor, target.id);
-  return fields.filter((f) => !((self && SELF_FIELDS.has(f)) || (lead && LEAD_FIELDS.has(f))));
 }
 
 /** Working hours are all three fields or none (the default, Mon–Fri 09:00–17:00). */
@@ -104,14 +86,7 @@ async function guardLastAdmin(db: Db, before: Person, values: Partial<NewPerson>
 
 export async function createPerson(ctx: ServiceContext, input: PersonInput): Promise<Person> {
   const role = input.role ?? "member";
-  if (!isAdmin(ctx.actor)) {
-    if (ctx.actor.role !== "lead") throw forbidden("Only an admin or a lead may add people");
-    if (role !== "member") throw forbidden("A lead may only add people with the member role");
-    if (input.trainedAt !== undefined || input.active === false) {
-      // Leads set training through an update once the person is on their team.
-      throw forbidden("A lead may not set trainedAt or active when adding a person");
-    }
-  }
+  authorize(ctx.actor, "person.create", { role, setsTrainedAt: input.trainedAt !== undefined, inactive: input.active === false });
   const values = toValues({ ...input, role }) as NewPerson;
   checkWorkingHours({ workingDays: values.workingDays ?? null, workingStart: values.workingStart ?? null, workingEnd: values.workingEnd ?? null });
   return ctx.db.transaction(async (tx) => {
@@ -140,11 +115,8 @@ export async function updatePerson(ctx: ServiceContext, id: string, patch: Perso
     const repo = createPeopleRepository(tx);
     const before = await repo.findByIdForUpdate(id);
     if (!before) throw notFound("person", id);
-    const fields = (Object.keys(patch) as PersonField[]).filter((f) => patch[f] !== undefined);
-    const denied = await fieldsDenied(tx, ctx.actor, before, fields);
-    if (denied.length > 0) {
-      throw new DomainError("forbidden", `You may not change ${denied.join(", ")} of this person`, { field: denied[0] });
-    }
+    const fields = (Object.keys(patch) as (keyof PersonPatch & PersonField)[]).filter((f) => patch[f] !== undefined);
+    authorize(ctx.actor, "person.update.fields", { person: await personFacts(tx, before), fields });
     checkVersion("person", before.version, ifMatch);
     const values = toValues(patch);
     checkWorkingHours({ ...before, ...values } as Person);
@@ -163,6 +135,7 @@ export async function updatePerson(ctx: ServiceContext, id: string, patch: Perso
 
 /** People are never deleted: their shifts, bookings and audit trail stay readable. */
 export async function deactivatePerson(ctx: ServiceContext, id: string, ifMatch?: readonly number[]): Promise<Person> {
-  if (!isAdmin(ctx.actor)) throw forbidden("Only an admin may deactivate a person");
+  const person = await getPerson(ctx, id);
+  authorize(ctx.actor, "person.deactivate", { person: await personFacts(ctx.db, person) });
   return updatePerson(ctx, id, { active: false }, ifMatch);
 }

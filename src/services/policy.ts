@@ -1,27 +1,298 @@
+import type { PersonRole } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { Actor } from "./context.ts";
 
-/** Authorization rules in one place, so routes and repositories carry no permission checks. */
+/*
+ * Every authorization decision of the API, in one pure module (README
+ * "People, teams and rights" is the same table in prose). Services load the
+ * facts a rule needs (the target person's role and teams, the team, the
+ * schedule's participants…), then call `authorize` (throws 403) or `can`.
+ * Nothing here touches the database or the clock.
+ *
+ * The two ideas behind the rules:
+ * - A lead manages the teams they lead, and their people only through those
+ *   teams: "lead of T" is the lead role (or admin) plus the lead flag on T.
+ *   Admins lead every team.
+ * - Leads never act on an admin as a person (fields, memberships, time off):
+ *   that would let a lead edit someone with more rights than their own.
+ */
 
-export function isAdmin(actor: Actor): boolean {
+/** What a rule knows about a person it is asked about. */
+export interface PersonFacts {
+  id: string;
+  role: PersonRole;
+  teamIds: readonly string[];
+}
+
+/** The facts of a swap that decide who may see it and move it. */
+export interface SwapFacts {
+  kind: "trade" | "give_away" | "open";
+  status: string;
+  requesterId: string;
+  counterpartId: string | null;
+  teamId: string | null;
+  offeredKind: "shift" | "duty_booking" | "oncall";
+}
+
+export type PersonField =
+  | "name"
+  | "email"
+  | "timeZone"
+  | "role"
+  | "title"
+  | "skills"
+  | "active"
+  | "chatUserId"
+  | "trainedAt"
+  | "workingDays"
+  | "workingStart"
+  | "workingEnd";
+
+/** What a person may change about themselves, and what a lead may change about the people of their teams. */
+const SELF_FIELDS: ReadonlySet<PersonField> = new Set(["name", "email", "timeZone", "title", "chatUserId", "workingDays", "workingStart", "workingEnd"]);
+const LEAD_FIELDS: ReadonlySet<PersonField> = new Set(["title", "skills", "trainedAt"]);
+
+type TeamRef = { teamId: string };
+type PersonRef = { person: PersonFacts };
+type Membership = { teamId: string; person: PersonFacts };
+
+/** Each action with the facts its rule needs. */
+export interface Resources {
+  "person.create": { role: PersonRole; setsTrainedAt: boolean; inactive: boolean };
+  "person.update.fields": { person: PersonFacts; fields: readonly PersonField[] };
+  "person.deactivate": PersonRef;
+  "person.assignments.read": { person: PersonFacts; actorTeamIds: readonly string[] };
+  "team.create": Record<string, never>;
+  "team.update": TeamRef;
+  "team.delete": TeamRef;
+  "team.supportHours.set": TeamRef;
+  "team.staffing.manage": TeamRef;
+  "team.conflicts.read": { teamId: string; memberIds: readonly string[] };
+  "team.members.manage": TeamRef;
+  "team.member.add": Membership;
+  "team.member.update": Membership;
+  "team.member.remove": Membership;
+  "timeOff.request": PersonRef;
+  "timeOff.decide": PersonRef;
+  "timeOff.cancel": PersonRef;
+  "timeOff.cancelStarted": PersonRef;
+  "timeOff.readNote": { person: Pick<PersonFacts, "id" | "teamIds"> };
+  "shift.schedule": { teamId: string; personId: string; outsideSupportHours: boolean };
+  "shift.scheduleAnyone": TeamRef;
+  "shiftPattern.delete": { teamId: string; personId: string };
+  "schedule.manage": { teamId: string | null };
+  "schedule.override.create": { teamId: string | null; participantIds: readonly string[]; personId: string; replacesPersonId: string | null };
+  "schedule.override.delete": { teamId: string | null; personId: string; createdBy: string | null };
+  "swap.read": { swap: SwapFacts; actorTeamIds: readonly string[] };
+  "swap.create": { requesterId: string; teamId: string | null };
+  "swap.manage": { teamId: string | null };
+  "swap.accept": { swap: SwapFacts };
+  "swap.decline": { swap: SwapFacts };
+  "swap.approve": { swap: SwapFacts };
+  "swap.complete": { swap: SwapFacts };
+  "swap.cancel": { swap: SwapFacts };
+  "duty.manage": Record<string, never>;
+  "duty.book": { personId: string };
+  "duty.booking.change": { personId: string };
+  "token.manage": { ownerId: string };
+  "audit.read": Record<string, never>;
+  "slack.workspace.manage": Record<string, never>;
+}
+
+export type Action = keyof Resources;
+
+/** Allowed, or why not (and which input field it is about). */
+type Verdict = true | { detail: string; field?: string };
+
+function isAdmin(actor: Actor): boolean {
   return actor.role === "admin";
 }
 
 /** Admins lead every team; a lead leads the teams where their membership has the lead flag. */
-export function leadsTeam(actor: Actor, teamId: string): boolean {
-  return actor.role === "admin" || (actor.role === "lead" && actor.ledTeamIds.includes(teamId));
+function leadsTeam(actor: Actor, teamId: string | null): boolean {
+  if (isAdmin(actor)) return true;
+  return teamId !== null && actor.role === "lead" && actor.ledTeamIds.includes(teamId);
 }
 
-export function forbidden(detail: string): DomainError {
-  return new DomainError("forbidden", detail);
+function leadsAnyOf(actor: Actor, teamIds: readonly string[]): boolean {
+  return isAdmin(actor) || teamIds.some((t) => leadsTeam(actor, t));
 }
 
-export function requireAdmin(actor: Actor, what: string): void {
-  if (!isAdmin(actor)) throw forbidden(`Only an admin may ${what}`);
+/** Person-level rights over someone (their fields, memberships, time off): admins, and leads of their teams unless they are an admin. */
+function managesPerson(actor: Actor, person: PersonFacts): boolean {
+  if (isAdmin(actor)) return true;
+  return person.role !== "admin" && leadsAnyOf(actor, person.teamIds);
 }
 
-export function requireTeamLead(actor: Actor, teamId: string, what: string): void {
-  if (!leadsTeam(actor, teamId)) throw forbidden(`Only an admin or a lead of this team may ${what}`);
+/** Company-wide things (duty programs, schedules of no team) are run by admins and every lead. */
+function isManager(actor: Actor): boolean {
+  return actor.role === "admin" || actor.role === "lead";
+}
+
+const deny = (detail: string, field?: string): Verdict => (field ? { detail, field } : { detail });
+const allowIf = (ok: boolean, detail: string): Verdict => (ok ? true : deny(detail));
+const self = (actor: Actor, personId: string | null) => personId !== null && actor.personId === personId;
+
+/**
+ * Swaps: a lead of the swap's team acts for both people. A swap of no team
+ * (a duty booking, or on-call on a schedule of no team) is any lead's, as
+ * the program or schedule it comes from is.
+ */
+function managesSwap(actor: Actor, swap: { teamId: string | null }): boolean {
+  return swap.teamId ? leadsTeam(actor, swap.teamId) : isManager(actor);
+}
+
+function isOpenUntaken(swap: SwapFacts): boolean {
+  return swap.kind === "open" && swap.status === "pending" && swap.counterpartId === null;
+}
+
+function personFieldsDenied(actor: Actor, person: PersonFacts, fields: readonly PersonField[]): PersonField[] {
+  if (isAdmin(actor)) return [];
+  const own = self(actor, person.id);
+  const lead = managesPerson(actor, person);
+  return fields.filter((f) => !((own && SELF_FIELDS.has(f)) || (lead && LEAD_FIELDS.has(f))));
+}
+
+type Rules = { [A in Action]: (actor: Actor, resource: Resources[A]) => Verdict };
+
+const rules: Rules = {
+  "person.create": (actor, r) => {
+    if (isAdmin(actor)) return true;
+    if (!isManager(actor)) return deny("Only an admin or a lead may add people");
+    if (r.role !== "member") return deny("A lead may only add people with the member role", "role");
+    // Leads set training through an update once the person is on their team.
+    if (r.setsTrainedAt) return deny("A lead may not set trainedAt when adding a person", "trainedAt");
+    if (r.inactive) return deny("A lead may not add a deactivated person", "active");
+    return true;
+  },
+  "person.update.fields": (actor, r) => {
+    const denied = personFieldsDenied(actor, r.person, r.fields);
+    if (denied.length === 0) return true;
+    const why = r.person.role === "admin" && !self(actor, r.person.id) ? " (only admins change an admin)" : "";
+    return deny(`You may not change ${denied.join(", ")} of this person${why}`, denied[0]);
+  },
+  "person.deactivate": (actor) => allowIf(isAdmin(actor), "Only an admin may deactivate a person"),
+  "person.assignments.read": (actor, r) =>
+    allowIf(
+      isAdmin(actor) || self(actor, r.person.id) || r.person.teamIds.some((t) => r.actorTeamIds.includes(t)),
+      "Only the person, their teammates and their leads, or an admin may read a person's assignments",
+    ),
+
+  "team.create": (actor) => allowIf(isManager(actor), "Only an admin or a lead may create a team"),
+  "team.update": (actor, r) => allowIf(leadsTeam(actor, r.teamId), "Only an admin or a lead of this team may change this team"),
+  "team.delete": (actor, r) => allowIf(leadsTeam(actor, r.teamId), "Only an admin or a lead of this team may delete this team"),
+  "team.supportHours.set": (actor, r) => allowIf(leadsTeam(actor, r.teamId), "Only an admin or a lead of this team may change support hours"),
+  "team.staffing.manage": (actor, r) => allowIf(leadsTeam(actor, r.teamId), "Only an admin or a lead of this team may change staffing requirements"),
+  "team.conflicts.read": (actor, r) =>
+    allowIf(leadsTeam(actor, r.teamId) || r.memberIds.includes(actor.personId), "Only the team's members, its leads and admins may read its conflicts"),
+  "team.members.manage": (actor, r) => allowIf(leadsTeam(actor, r.teamId), "Only an admin or a lead of this team may manage its members"),
+  "team.member.add": (actor, r) => {
+    if (isAdmin(actor)) return true;
+    if (!leadsTeam(actor, r.teamId)) return deny("Only an admin or a lead of this team may add members");
+    if (r.person.role === "admin") return deny("Only an admin may add an admin to a team", "personId");
+    // A lead brings in people nobody else leads: taking a member from another team needs an admin.
+    if (!r.person.teamIds.every((t) => leadsTeam(actor, t))) {
+      return deny("The person is in a team you do not lead; ask an admin to add them", "personId");
+    }
+    return true;
+  },
+  "team.member.update": (actor, r) => {
+    if (!leadsTeam(actor, r.teamId)) return deny("Only an admin or a lead of this team may change members");
+    return allowIf(managesPerson(actor, r.person), "Only an admin may change an admin's membership");
+  },
+  "team.member.remove": (actor, r) => {
+    // Leaving a team is a member's own right; removing someone else is a lead's.
+    if (self(actor, r.person.id)) return true;
+    if (!leadsTeam(actor, r.teamId)) return deny("Only an admin or a lead of this team may remove members");
+    return allowIf(managesPerson(actor, r.person), "Only an admin may remove an admin from a team");
+  },
+
+  "timeOff.request": (actor, r) =>
+    allowIf(self(actor, r.person.id) || managesPerson(actor, r.person), "Only a lead of the person's team may request time off for them"),
+  "timeOff.decide": (actor, r) =>
+    allowIf(managesPerson(actor, r.person), r.person.role === "admin" ? "Only an admin may approve or deny an admin's time off" : "Only a lead of the person's team may approve or deny time off"),
+  "timeOff.cancel": (actor, r) => allowIf(self(actor, r.person.id) || managesPerson(actor, r.person), "Only the person or their lead may cancel time off"),
+  "timeOff.cancelStarted": (actor, r) => allowIf(managesPerson(actor, r.person), "Time off that has started can only be cancelled by a lead"),
+  // Reading is wider than deciding: a lead sees the note of an admin on their team, but cannot decide on it.
+  "timeOff.readNote": (actor, r) =>
+    allowIf(self(actor, r.person.id) || leadsAnyOf(actor, r.person.teamIds), "Only the person, the leads of their teams and admins see why they are away"),
+
+  "shift.schedule": (actor, r) => {
+    if (leadsTeam(actor, r.teamId)) return true;
+    if (!self(actor, r.personId)) return deny("Only a lead of this team may schedule shifts for someone else", "personId");
+    return allowIf(!r.outsideSupportHours, "Only a lead may schedule a shift outside support hours");
+  },
+  "shift.scheduleAnyone": (actor, r) => allowIf(leadsTeam(actor, r.teamId), "Only a lead of this team may schedule shifts for someone else"),
+  "shiftPattern.delete": (actor, r) => allowIf(leadsTeam(actor, r.teamId) || self(actor, r.personId), "Only a lead of this team or the pattern's person may delete it"),
+
+  "schedule.manage": (actor, r) =>
+    allowIf(r.teamId ? leadsTeam(actor, r.teamId) : isManager(actor), "Only an admin or a lead of the schedule's team may manage this schedule"),
+  "schedule.override.create": (actor, r) => {
+    if (r.teamId ? leadsTeam(actor, r.teamId) : isManager(actor)) return true;
+    if (!self(actor, r.personId)) return deny("Only a lead may put someone else on call", "personId");
+    if (r.replacesPersonId !== null && !self(actor, r.replacesPersonId)) {
+      return deny("Taking someone off call needs a lead, or their consent through a swap", "replacesPersonId");
+    }
+    return allowIf(r.participantIds.includes(actor.personId), "Only the schedule's participants may put themselves on call; ask a lead of its team");
+  },
+  "schedule.override.delete": (actor, r) =>
+    allowIf(
+      (r.teamId ? leadsTeam(actor, r.teamId) : isManager(actor)) || self(actor, r.personId) || self(actor, r.createdBy),
+      "Only a lead, the override's person or its creator may remove it",
+    ),
+
+  "swap.read": (actor, r) => {
+    const s = r.swap;
+    if (self(actor, s.requesterId) || self(actor, s.counterpartId) || managesSwap(actor, s)) return true;
+    // An open swap is visible to whoever could take it: for a shift, the members of its team.
+    const takeable = isOpenUntaken(s) && (s.offeredKind !== "shift" || (s.teamId !== null && r.actorTeamIds.includes(s.teamId)));
+    return allowIf(takeable, "Only the two people, a lead of the team or an admin may read this swap");
+  },
+  "swap.create": (actor, r) => allowIf(self(actor, r.requesterId) || managesSwap(actor, r), "Only a lead may offer someone else's assignment"),
+  "swap.manage": (actor, r) => allowIf(managesSwap(actor, r), "Only a lead of the team may act for others on this swap"),
+  "swap.accept": (actor, { swap }) => {
+    if (isOpenUntaken(swap)) return allowIf(!self(actor, swap.requesterId), "You cannot take your own open swap");
+    if (self(actor, swap.counterpartId) || managesSwap(actor, swap)) return true;
+    return deny(self(actor, swap.requesterId) ? "You cannot accept your own swap; the other person does" : "Only the person the swap is offered to (or a lead) may accept it");
+  },
+  "swap.decline": (actor, { swap }) => allowIf(self(actor, swap.counterpartId) || managesSwap(actor, swap), "Only the person the swap is offered to (or a lead) may decline it"),
+  "swap.approve": (actor, { swap }) => allowIf(managesSwap(actor, swap), "Only a lead of the team may approve a swap"),
+  "swap.complete": (actor, { swap }) =>
+    allowIf(self(actor, swap.requesterId) || self(actor, swap.counterpartId) || managesSwap(actor, swap), "Only the two people or a lead may complete a swap"),
+  "swap.cancel": (actor, { swap }) => allowIf(self(actor, swap.requesterId) || managesSwap(actor, swap), "Only the person who offered the swap (or a lead) may cancel it"),
+
+  "duty.manage": (actor) => allowIf(isManager(actor), "Only an admin or a lead may manage duty programs and slots"),
+  "duty.book": (actor, r) => allowIf(self(actor, r.personId) || isManager(actor), "Only an admin or a lead may book a slot for someone else"),
+  "duty.booking.change": (actor, r) => allowIf(self(actor, r.personId) || isManager(actor), "Only the person who holds it or a lead may change this booking"),
+
+  "token.manage": (actor, r) => allowIf(self(actor, r.ownerId) || isAdmin(actor), "Only an admin may manage the tokens of another person"),
+  "audit.read": (actor) => allowIf(isAdmin(actor), "Only an admin may read the audit log"),
+  "slack.workspace.manage": (actor) => allowIf(isAdmin(actor), "Only an admin may manage Slack workspaces"),
+};
+
+function verdict<A extends Action>(actor: Actor, action: A, resource: Resources[A]): Verdict {
+  return (rules[action] as (actor: Actor, resource: Resources[A]) => Verdict)(actor, resource);
+}
+
+/** Whether the actor may do `action` on the resource described by its facts. */
+export function can<A extends Action>(actor: Actor, action: A, resource: Resources[A]): boolean {
+  return verdict(actor, action, resource) === true;
+}
+
+/** Like `can`, but throws the 403 `forbidden` saying why. */
+export function authorize<A extends Action>(actor: Actor, action: A, resource: Resources[A]): void {
+  const v = verdict(actor, action, resource);
+  if (v !== true) throw new DomainError("forbidden", v.detail, v.field ? { field: v.field } : {});
+}
+
+/**
+ * Which swaps GET /v1/swaps may list for this actor, as a filter the query
+ * can apply (the list form of "swap.read", minus open swaps for takers,
+ * which /v1/swaps/open lists).
+ */
+export function readableSwaps(actor: Actor): { all: true } | { all: false; personId: string; ledTeamIds: readonly string[]; teamless: boolean } {
+  if (isAdmin(actor)) return { all: true };
+  return { all: false, personId: actor.personId, ledTeamIds: actor.role === "lead" ? actor.ledTeamIds : [], teamless: isManager(actor) };
 }
 
 export function notFound(entity: string, id: string): DomainError {

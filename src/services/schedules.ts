@@ -11,10 +11,10 @@ import { computeSchedule, type Override, type ScheduleLayer, type Segment } from
 import { TimeContext } from "../domain/wallclock.ts";
 import type { Weekday, WeeklyWindow } from "../domain/weekly.ts";
 import { audit } from "./audit.ts";
-import type { Actor, ServiceContext } from "./context.ts";
-import { checkVersion, forbidden, leadsTeam, notFound } from "./policy.ts";
+import type { ServiceContext } from "./context.ts";
+import { authorize, checkVersion, notFound } from "./policy.ts";
 import { validTimeZone } from "./people.ts";
-import { requireWindow } from "./support-hours.ts";
+import { requireWindow } from "./windows.ts";
 
 export interface LayerInput {
   name?: string | undefined;
@@ -35,9 +35,6 @@ export interface ScheduleInput {
   teamId?: string | null | undefined;
   layers?: LayerInput[] | undefined;
 }
-
-/** Segments and reports span at most this many days per request. */
-export const MAX_SEGMENT_DAYS = 93;
 
 export function rotationOf(rows: LayerRows, schedule: Pick<Schedule, "timeZone">): Rotation {
   const { layer } = rows;
@@ -72,13 +69,9 @@ export async function loadScheduleState(db: Db, scheduleId: string, from: Date, 
   return { schedule, layerRows, layers, overrides };
 }
 
-function canManage(actor: Actor, schedule: Pick<Schedule, "teamId">): boolean {
-  if (actor.role === "admin") return true;
-  return schedule.teamId ? leadsTeam(actor, schedule.teamId) : actor.role === "lead";
-}
-
-function requireManage(actor: Actor, schedule: Pick<Schedule, "teamId">, what: string) {
-  if (!canManage(actor, schedule)) throw forbidden(`Only an admin or a lead of the schedule's team may ${what}`);
+/** Everyone who takes turns on the schedule, in any layer, now or after a participant change. */
+function participantsOf(layerRows: LayerRows[]): string[] {
+  return [...new Set(layerRows.flatMap((rows) => [...rows.layer.participantIds, ...rows.changes.flatMap((c) => c.participantIds)]))];
 }
 
 async function validatedLayers(db: Db, layers: LayerInput[], zone: string): Promise<NewLayer[]> {
@@ -142,7 +135,7 @@ async function requireTeam(db: Db, teamId: string | null | undefined) {
 }
 
 export async function createSchedule(ctx: ServiceContext, input: ScheduleInput) {
-  requireManage(ctx.actor, { teamId: input.teamId ?? null }, "create schedules");
+  authorize(ctx.actor, "schedule.manage", { teamId: input.teamId ?? null });
   const zone = validTimeZone(input.timeZone);
   return ctx.db.transaction(async (tx) => {
     await requireTeam(tx, input.teamId);
@@ -172,8 +165,9 @@ export async function updateSchedule(ctx: ServiceContext, id: string, patch: Par
     const repo = createScheduleRepository(tx);
     const before = await repo.findByIdForUpdate(id);
     if (!before) throw notFound("schedule", id);
-    requireManage(ctx.actor, before, "change this schedule");
-    if (patch.teamId !== undefined) requireManage(ctx.actor, { teamId: patch.teamId }, "move a schedule to that team");
+    authorize(ctx.actor, "schedule.manage", { teamId: before.teamId });
+    // Moving a schedule needs rights on the team it goes to as well.
+    if (patch.teamId !== undefined) authorize(ctx.actor, "schedule.manage", { teamId: patch.teamId });
     checkVersion("schedule", before.version, ifMatch);
     await requireTeam(tx, patch.teamId);
     const zone = patch.timeZone ? validTimeZone(patch.timeZone) : before.timeZone;
@@ -200,7 +194,7 @@ export async function deleteSchedule(ctx: ServiceContext, id: string): Promise<v
     const repo = createScheduleRepository(tx);
     const before = await repo.findByIdForUpdate(id);
     if (!before) throw notFound("schedule", id);
-    requireManage(ctx.actor, before, "delete this schedule");
+    authorize(ctx.actor, "schedule.manage", { teamId: before.teamId });
     await repo.delete(id);
     await audit(tx, ctx, { entity: "schedule", entityId: id, action: "delete", changes: { before } });
   });
@@ -217,7 +211,7 @@ export interface SegmentView extends Segment {
  * flagged on the segments it falls in.
  */
 export async function scheduleSegments(ctx: ServiceContext, id: string, from: Date, to: Date, layerId?: string) {
-  requireWindow(from, to, MAX_SEGMENT_DAYS);
+  requireWindow("segments", from, to);
   const state = await loadScheduleState(ctx.db, id, from, to);
   let layers = state.layers;
   let overrides = state.overrides.map(overrideOf);
@@ -269,7 +263,7 @@ export async function scheduleHandoffs(ctx: ServiceContext, id: string, from: Da
 }
 
 export async function listOverrides(ctx: ServiceContext, scheduleId: string, from: Date, to: Date) {
-  requireWindow(from, to, 400);
+  requireWindow("overrides", from, to);
   const repo = createScheduleRepository(ctx.db);
   if (!(await repo.findById(scheduleId))) throw notFound("schedule", scheduleId);
   return { items: await repo.overridesIn(scheduleId, from, to) };
@@ -293,11 +287,12 @@ export async function createOverride(
     const repo = createScheduleRepository(tx);
     const schedule = await repo.findByIdForUpdate(scheduleId);
     if (!schedule) throw notFound("schedule", scheduleId);
-    const manager = canManage(ctx.actor, schedule);
-    if (!manager && personId !== ctx.actor.personId) throw forbidden("Only a lead may put someone else on call");
-    if (!manager && input.replacesPersonId && input.replacesPersonId !== ctx.actor.personId) {
-      throw forbidden("Taking someone off call needs a lead, or their consent through a swap");
-    }
+    authorize(ctx.actor, "schedule.override.create", {
+      teamId: schedule.teamId,
+      participantIds: participantsOf(await repo.layers(scheduleId)),
+      personId,
+      replacesPersonId: input.replacesPersonId ?? null,
+    });
     const found = await repo.peopleByIds([personId, ...(input.replacesPersonId ? [input.replacesPersonId] : [])]);
     const person = found.find((p) => p.id === personId);
     if (!person || !person.active) throw new DomainError("validation", "The person is not an active person", { field: "personId" });
@@ -327,9 +322,7 @@ export async function deleteOverride(ctx: ServiceContext, scheduleId: string, ov
     const schedule = await repo.findByIdForUpdate(scheduleId);
     const override = await repo.findOverride(overrideId);
     if (!schedule || !override || override.scheduleId !== scheduleId) throw notFound("override", overrideId);
-    if (!canManage(ctx.actor, schedule) && override.createdBy !== ctx.actor.personId && override.personId !== ctx.actor.personId) {
-      throw forbidden("Only a lead, the override's person or its creator may remove it");
-    }
+    authorize(ctx.actor, "schedule.override.delete", { teamId: schedule.teamId, personId: override.personId, createdBy: override.createdBy });
     await repo.deleteOverride(overrideId);
     await repo.touch(scheduleId, {}, ctx.now);
     await audit(tx, ctx, { entity: "schedule_override", entityId: overrideId, action: "delete", changes: { before: override } });

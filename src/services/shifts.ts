@@ -12,7 +12,7 @@ import { TimeContext, instantToLocal } from "../domain/wallclock.ts";
 import { expandWeeklyHours, type WeeklyHours } from "../domain/weekly.ts";
 import { audit, diff } from "./audit.ts";
 import type { Actor, ServiceContext } from "./context.ts";
-import { checkVersion, forbidden, leadsTeam, notFound } from "./policy.ts";
+import { authorize, can, checkVersion, notFound } from "./policy.ts";
 import { loadSupportHours } from "./support-hours.ts";
 
 export interface ShiftInput {
@@ -129,11 +129,12 @@ export async function withOverlapCheck<T>(db: Db, candidate: ShiftCandidate, wri
 }
 
 /** Leads manage their team's shifts; members their own, when the team allows self-scheduling. */
-function requireShiftRights(actor: Actor, team: Team, personId: string, outsideSupportHours: boolean, what: string) {
-  if (leadsTeam(actor, team.id)) return;
-  if (actor.personId !== personId) throw forbidden(`Only a lead of this team may ${what} for someone else`);
-  if (!team.selfScheduling) throw new DomainError("self_scheduling_disabled", `This team does not let members ${what} themselves; ask a lead`);
-  if (outsideSupportHours) throw forbidden("Only a lead may schedule a shift outside support hours");
+export function requireShiftRights(actor: Actor, team: Team, personId: string, outsideSupportHours: boolean, what: string) {
+  authorize(actor, "shift.schedule", { teamId: team.id, personId, outsideSupportHours });
+  // Self-scheduling is the team's choice, not a right: refused as a rule of the team.
+  if (!team.selfScheduling && !can(actor, "shift.scheduleAnyone", { teamId: team.id })) {
+    throw new DomainError("self_scheduling_disabled", `This team does not let members ${what} themselves; ask a lead`);
+  }
 }
 
 async function requireTeam(db: Db, teamId: string, field = "teamId"): Promise<Team> {

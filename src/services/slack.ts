@@ -9,7 +9,7 @@ import { DomainError } from "../domain/errors.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { onCallLookup, type OnCallCache } from "./oncall.ts";
-import { requireAdmin } from "./policy.ts";
+import { authorize } from "./policy.ts";
 
 /** Which workspace sent the request, and whether it really did (signature and timestamp). */
 export async function authenticateSlackRequest(
@@ -76,7 +76,7 @@ export function workspaceView(w: SlackWorkspace) {
 
 /** Registers a Slack workspace and its signing secret (admins). The secret is stored, never returned or audited. */
 export async function createWorkspace(ctx: ServiceContext, input: { slackTeamId: string; name: string; signingSecret: string; defaultScheduleId?: string | null | undefined }) {
-  requireAdmin(ctx.actor, "connect Slack workspaces");
+  authorize(ctx.actor, "slack.workspace.manage", {});
   return ctx.db.transaction(async (tx) => {
     const repo = createScheduleRepository(tx);
     if (input.defaultScheduleId && !(await repo.findById(input.defaultScheduleId))) {
@@ -90,6 +90,6 @@ export async function createWorkspace(ctx: ServiceContext, input: { slackTeamId:
 }
 
 export async function listWorkspaces(ctx: ServiceContext) {
-  requireAdmin(ctx.actor, "list Slack workspaces");
+  authorize(ctx.actor, "slack.workspace.manage", {});
   return { items: (await createScheduleRepository(ctx.db).listWorkspaces()).map(workspaceView) };
 }

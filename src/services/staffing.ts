@@ -5,7 +5,7 @@ import { compileWeeklyHours, type Weekday } from "../domain/weekly.ts";
 import type { StaffingRequirement as RequirementRule } from "../domain/coverage.ts";
 import { audit, diff } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
-import { checkVersion, notFound, requireTeamLead } from "./policy.ts";
+import { authorize, checkVersion, notFound } from "./policy.ts";
 import { validTimeZone } from "./people.ts";
 
 export interface RequirementInput {
@@ -61,7 +61,7 @@ export async function listRequirements(ctx: ServiceContext, teamId: string): Pro
 
 export async function createRequirement(ctx: ServiceContext, teamId: string, input: RequirementInput): Promise<StaffingRequirement> {
   const team = await requireTeam(ctx, teamId);
-  requireTeamLead(ctx.actor, teamId, "set staffing requirements");
+  authorize(ctx.actor, "team.staffing.manage", { teamId });
   const values = validated(input, team);
   return ctx.db.transaction(async (tx) => {
     const requirement = await createStaffingRepository(tx).insert({ ...values, teamId, createdAt: ctx.now, updatedAt: ctx.now });
@@ -72,7 +72,7 @@ export async function createRequirement(ctx: ServiceContext, teamId: string, inp
 
 export async function updateRequirement(ctx: ServiceContext, teamId: string, id: string, patch: RequirementPatch, ifMatch?: readonly number[]) {
   const team = await requireTeam(ctx, teamId);
-  requireTeamLead(ctx.actor, teamId, "change staffing requirements");
+  authorize(ctx.actor, "team.staffing.manage", { teamId });
   return ctx.db.transaction(async (tx) => {
     const repo = createStaffingRepository(tx);
     const before = await repo.find(teamId, id);
@@ -97,7 +97,7 @@ export async function updateRequirement(ctx: ServiceContext, teamId: string, id:
 
 export async function deleteRequirement(ctx: ServiceContext, teamId: string, id: string): Promise<void> {
   await requireTeam(ctx, teamId);
-  requireTeamLead(ctx.actor, teamId, "delete staffing requirements");
+  authorize(ctx.actor, "team.staffing.manage", { teamId });
   await ctx.db.transaction(async (tx) => {
     const repo = createStaffingRepository(tx);
     const before = await repo.find(teamId, id);

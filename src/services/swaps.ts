@@ -16,11 +16,12 @@ import { TimeContext } from "../domain/wallclock.ts";
 import { completedSwapsOf, loadAssignments, markCalendarsChanged } from "./assignments.ts";
 import { audit } from "./audit.ts";
 import type { Actor, ServiceContext } from "./context.ts";
-import { isDutyManager } from "./duty.ts";
-import { forbidden, isAdmin, leadsTeam, notFound } from "./policy.ts";
+import { actorTeamIds, loadPersonFacts } from "./facts.ts";
+import { authorize, can, notFound, readableSwaps, type SwapFacts } from "./policy.ts";
 import { loadScheduleState, overrideOf } from "./schedules.ts";
 import { checkShiftAvailability, checkShiftShape } from "./shifts.ts";
 import { loadSupportHours } from "./support-hours.ts";
+import { requireWindow } from "./windows.ts";
 
 export type AssignmentKind = "shift" | "duty_booking" | "oncall";
 
@@ -70,9 +71,13 @@ async function resolve(db: Db, ref: AssignmentRef, field: string, lock = false):
   return { kind: "oncall", id: schedule.id, personId: personId ?? "", start, end, teamId: schedule.teamId };
 }
 
-function swapLead(actor: Actor, teamId: string | null, kind: AssignmentKind): boolean {
-  if (isAdmin(actor)) return true;
-  return teamId ? leadsTeam(actor, teamId) : kind === "duty_booking" && isDutyManager(actor);
+/** Leads of the swap's team (any lead for a swap of no team) act for both people and are exempt from the duty cut-off. */
+function swapLead(actor: Actor, teamId: string | null): boolean {
+  return can(actor, "swap.manage", { teamId });
+}
+
+function factsOf(swap: Swap): SwapFacts {
+  return { kind: swap.kind, status: swap.status, requesterId: swap.requesterId, counterpartId: swap.counterpartId, teamId: swap.teamId, offeredKind: swap.offeredKind };
 }
 
 /** Inserts a swap (no rights checks: callers do them). Used by the API and by approved time off. */
@@ -140,9 +145,7 @@ export async function createSwap(ctx: ServiceContext, input: SwapInput): Promise
   const requesterId = input.requesterId ?? ctx.actor.personId;
   return ctx.db.transaction(async (tx) => {
     const offered = await resolve(tx, input.offered, "offered");
-    if (requesterId !== ctx.actor.personId && !swapLead(ctx.actor, offered.teamId, offered.kind)) {
-      throw forbidden("Only a lead may offer someone else's assignment");
-    }
+    authorize(ctx.actor, "swap.create", { requesterId, teamId: offered.teamId });
     if (offered.personId !== requesterId) {
       throw new DomainError("not_your_assignment", "The offered assignment is not the requester's (for on-call: they must be on call for the whole window)", { field: "offered.id" });
     }
@@ -279,8 +282,10 @@ export async function actOnSwap(ctx: ServiceContext, swapId: string, action: Exc
       await audit(tx, ctx, { entity: "swap", entityId: swapId, action: "expire", changes: { status: { from: swap.status, to: "expired" } } });
       return { expired: expired! };
     }
-    const lead = swapLead(ctx.actor, swap.teamId, swap.offeredKind);
-    const next = transition(swap, action, { personId: ctx.actor.personId, isLead: lead });
+    // The state first (a wrong move is 409 for everyone), then who may make it.
+    const next = transition(swap, action, ctx.actor.personId);
+    authorize(ctx.actor, `swap.${action}`, { swap: factsOf(swap) });
+    const lead = swapLead(ctx.actor, swap.teamId);
     if (action === "accept" && swap.kind === "open" && swap.counterpartId === null) {
       await checkEligibleTaker(tx, swap, next.counterpartId!);
     }
@@ -332,17 +337,21 @@ function statusCondition(status: Swap["status"] | undefined, now: Date) {
 export async function getSwap(ctx: ServiceContext, id: string): Promise<Swap> {
   const [swap] = await ctx.db.select().from(swaps).where(eq(swaps.id, id));
   if (!swap) throw notFound("swap", id);
-  return effective(swap, ctx.now);
+  const visible = effective(swap, ctx.now);
+  authorize(ctx.actor, "swap.read", { swap: factsOf(visible), actorTeamIds: await actorTeamIds(ctx.db, ctx.actor.personId) });
+  return visible;
 }
 
 export async function listSwaps(ctx: ServiceContext, filter: { personId?: string | undefined; status?: Swap["status"] | undefined }, page: PageRequest) {
-  const personId = filter.personId ?? (isAdmin(ctx.actor) ? undefined : ctx.actor.personId);
+  const scope = readableSwaps(ctx.actor);
+  const personId = filter.personId ?? (scope.all ? undefined : ctx.actor.personId);
   const rows = await ctx.db
     .select()
     .from(swaps)
     .where(
       and(
         personId ? or(eq(swaps.requesterId, personId), eq(swaps.counterpartId, personId)) : undefined,
+        scope.all ? undefined : readableBy(scope),
         statusCondition(filter.status, ctx.now),
         afterCursor(swaps.createdAt, swaps.id, page.cursor),
       ),
@@ -351,6 +360,16 @@ export async function listSwaps(ctx: ServiceContext, filter: { personId?: string
     .limit(page.limit + 1);
   const result = toPage(rows, page.limit, (r) => [r.createdAt, r.id]);
   return { ...result, items: result.items.map((r) => effective(r, ctx.now)) };
+}
+
+/** The SQL form of the policy's readableSwaps: mine, those of teams I lead, and (leads) those of no team. */
+function readableBy(scope: Exclude<ReturnType<typeof readableSwaps>, { all: true }>) {
+  return or(
+    eq(swaps.requesterId, scope.personId),
+    eq(swaps.counterpartId, scope.personId),
+    scope.ledTeamIds.length > 0 ? inArray(swaps.teamId, [...scope.ledTeamIds]) : undefined,
+    scope.teamless ? isNull(swaps.teamId) : undefined,
+  );
 }
 
 /** Open swaps the caller could take: not their own, not started, on their teams (shifts) or for anyone (duty, on-call). */
@@ -377,7 +396,10 @@ export async function openSwapsFor(ctx: ServiceContext, page: PageRequest) {
 
 /** What a person has in [from, to), with what was swapped in and out. */
 export async function personAssignments(ctx: ServiceContext, personId: string, from: Date, to: Date) {
-  if (!(await createPeopleRepository(ctx.db).findById(personId))) throw notFound("person", personId);
+  requireWindow("assignments", from, to);
+  const person = await loadPersonFacts(ctx.db, personId);
+  if (!person) throw notFound("person", personId);
+  authorize(ctx.actor, "person.assignments.read", { person, actorTeamIds: await actorTeamIds(ctx.db, ctx.actor.personId) });
   const [assignments, history] = await Promise.all([loadAssignments(ctx.db, [personId], from, to), completedSwapsOf(ctx.db, personId, from, to)]);
   const swappedIn = (a: { kind: string; id: string; start: Date }) =>
     history.find(

@@ -7,7 +7,8 @@ import type { NewTeam, Person, Team, TeamMember } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
 import { audit, diff } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
-import { checkVersion, forbidden, isAdmin, notFound, requireTeamLead } from "./policy.ts";
+import { personFacts } from "./facts.ts";
+import { authorize, can, checkVersion, notFound } from "./policy.ts";
 import { validTimeZone } from "./people.ts";
 
 export interface TeamInput {
@@ -58,7 +59,7 @@ function validateShiftRules(team: Pick<Team, "minShiftMinutes" | "shiftGranulari
 const DEFAULTS = { minShiftMinutes: 60, shiftGranularityMinutes: 60 };
 
 export async function createTeam(ctx: ServiceContext, input: TeamInput): Promise<Team> {
-  if (ctx.actor.role === "member") throw forbidden("Only an admin or a lead may create a team");
+  authorize(ctx.actor, "team.create", {});
   const values = toValues(input) as NewTeam;
   validateShiftRules({ ...DEFAULTS, ...values });
   return ctx.db.transaction(async (tx) => {
@@ -66,7 +67,7 @@ export async function createTeam(ctx: ServiceContext, input: TeamInput): Promise
     const team = await repo.insert({ ...values, createdAt: ctx.now, updatedAt: ctx.now });
     await audit(tx, ctx, { entity: "team", entityId: team.id, action: "create", changes: { after: team } });
     // A lead who creates a team leads it; an admin leads every team anyway.
-    if (ctx.actor.role === "lead") {
+    if (!can(ctx.actor, "team.update", { teamId: team.id })) {
       const membership = await repo.addMember({ teamId: team.id, personId: ctx.actor.personId, isLead: true, createdAt: ctx.now });
       await audit(tx, ctx, { entity: "team_member", entityId: `${team.id}/${ctx.actor.personId}`, action: "create", changes: { after: membership } });
     }
@@ -89,7 +90,7 @@ export async function updateTeam(ctx: ServiceContext, id: string, patch: TeamPat
     const repo = createTeamRepository(tx);
     const before = await repo.findByIdForUpdate(id);
     if (!before) throw notFound("team", id);
-    requireTeamLead(ctx.actor, id, "change this team");
+    authorize(ctx.actor, "team.update", { teamId: id });
     checkVersion("team", before.version, ifMatch);
     const values = toValues(patch);
     validateShiftRules({ ...before, ...values });
@@ -111,7 +112,7 @@ export async function deleteTeam(ctx: ServiceContext, id: string, ifMatch?: read
     const repo = createTeamRepository(tx);
     const before = await repo.findByIdForUpdate(id);
     if (!before) throw notFound("team", id);
-    requireTeamLead(ctx.actor, id, "delete this team");
+    authorize(ctx.actor, "team.delete", { teamId: id });
     checkVersion("team", before.version, ifMatch);
     const future = await createShiftRepository(tx).countFutureForTeam(id, ctx.now);
     if (future > 0) {
@@ -126,15 +127,18 @@ export async function deleteTeam(ctx: ServiceContext, id: string, ifMatch?: read
   });
 }
 
-async function requireLeadablePerson(tx: Db, personId: string, isLead: boolean): Promise<Person> {
+async function requirePerson(tx: Db, personId: string): Promise<Person> {
   const person = await createPeopleRepository(tx).findById(personId);
   if (!person) throw new DomainError("not_found", `No person with id ${personId}`, { field: "personId" });
+  return person;
+}
+
+function requireLeadable(person: Person, isLead: boolean): void {
   if (isLead && person.role === "member") {
     throw new DomainError("person_not_lead", `${person.name} has the member role; give them the lead role before making them a team lead`, {
       field: "isLead",
     });
   }
-  return person;
 }
 
 export async function listMembers(ctx: ServiceContext, teamId: string, page: PageRequest) {
@@ -148,8 +152,10 @@ export async function addMember(ctx: ServiceContext, teamId: string, input: { pe
   return ctx.db.transaction(async (tx) => {
     const repo = createTeamRepository(tx);
     if (!(await repo.findById(teamId))) throw notFound("team", teamId);
-    requireTeamLead(ctx.actor, teamId, "add members");
-    const person = await requireLeadablePerson(tx, input.personId, isLead);
+    authorize(ctx.actor, "team.members.manage", { teamId });
+    const person = await requirePerson(tx, input.personId);
+    authorize(ctx.actor, "team.member.add", { teamId, person: await personFacts(tx, person) });
+    requireLeadable(person, isLead);
     if (!person.active) throw new DomainError("person_inactive", `${person.name} is deactivated`, { field: "personId" });
     if (await repo.findMember(teamId, input.personId)) {
       throw new DomainError("already_member", `${person.name} is already a member of this team`, { field: "personId" });
@@ -164,10 +170,12 @@ export async function updateMember(ctx: ServiceContext, teamId: string, personId
   return ctx.db.transaction(async (tx) => {
     const repo = createTeamRepository(tx);
     if (!(await repo.findById(teamId))) throw notFound("team", teamId);
-    requireTeamLead(ctx.actor, teamId, "change members");
+    authorize(ctx.actor, "team.members.manage", { teamId });
     const before = await repo.findMember(teamId, personId);
     if (!before) throw notFound("team member", personId);
-    const person = await requireLeadablePerson(tx, personId, input.isLead);
+    const person = await requirePerson(tx, personId);
+    authorize(ctx.actor, "team.member.update", { teamId, person: await personFacts(tx, person) });
+    requireLeadable(person, input.isLead);
     const after = (await repo.setLead(teamId, personId, input.isLead))!;
     const changes = diff(before, after);
     if (Object.keys(changes).length > 0) {
@@ -181,8 +189,10 @@ export async function removeMember(ctx: ServiceContext, teamId: string, personId
   await ctx.db.transaction(async (tx) => {
     const repo = createTeamRepository(tx);
     if (!(await repo.findById(teamId))) throw notFound("team", teamId);
-    // Leaving a team is a member's own right; removing someone else is a lead's.
-    if (personId !== ctx.actor.personId || isAdmin(ctx.actor)) requireTeamLead(ctx.actor, teamId, "remove members");
+    const person = await createPeopleRepository(tx).findById(personId);
+    // Memberships are readable by everyone, so a missing one is a plain 404.
+    if (!person || !(await repo.findMember(teamId, personId))) throw notFound("team member", personId);
+    authorize(ctx.actor, "team.member.remove", { teamId, person: await personFacts(tx, person) });
     const removed = await repo.removeMember(teamId, personId);
     if (!removed) throw notFound("team member", personId);
     await audit(tx, ctx, { entity: "team_member", entityId: `${teamId}/${personId}`, action: "delete", changes: { before: removed } });

@@ -8,9 +8,11 @@ import { DomainError } from "../domain/errors.ts";
 import { TimeContext, localDayBounds } from "../domain/wallclock.ts";
 import { audit } from "./audit.ts";
 import { clipTo, loadAssignments, markCalendarsChanged, type PersonAssignment } from "./assignments.ts";
-import type { Actor, ServiceContext } from "./context.ts";
-import { forbidden, isAdmin, notFound } from "./policy.ts";
+import type { ServiceContext } from "./context.ts";
+import { loadPersonFacts, personFacts } from "./facts.ts";
+import { authorize, can, notFound } from "./policy.ts";
 import { createSwapRecord } from "./swaps.ts";
+import { requireWindow } from "./windows.ts";
 
 export const TIME_OFF_REASONS = ["vacation", "sick", "personal", "training", "other"] as const;
 export type TimeOffReason = (typeof TIME_OFF_REASONS)[number];
@@ -26,13 +28,6 @@ export interface TimeOffInput {
   endDate?: string | undefined;
   reason: TimeOffReason;
   note?: string | null | undefined;
-}
-
-async function leadsPerson(db: Db, actor: Actor, personId: string): Promise<boolean> {
-  if (isAdmin(actor)) return true;
-  if (actor.role !== "lead") return false;
-  const teams = await createPeopleRepository(db).teamIdsOf(personId);
-  return teams.some((t) => actor.ledTeamIds.includes(t));
 }
 
 function windowOf(input: TimeOffInput, person: Person): { start: Date; end: Date } {
@@ -88,9 +83,23 @@ async function onApproved(tx: Db, ctx: Pick<ServiceContext, "actor" | "now" | "r
   return { uncovered, openSwapIds: openSwaps };
 }
 
-export interface TimeOffView extends TimeOff {
+export interface TimeOffView extends Omit<TimeOff, "reason" | "note" | "decisionNote"> {
+  reason: TimeOff["reason"] | null;
+  note: string | null;
+  decisionNote: string | null;
+  /** True when the caller may only see that the person is away: reason and notes are null, nothing uncovered is listed. */
+  detailsWithheld: boolean;
   uncovered?: PersonAssignment[];
   openSwapIds?: string[];
+}
+
+function shown(row: TimeOff, extra: Pick<TimeOffView, "uncovered" | "openSwapIds"> = {}): TimeOffView {
+  return { ...row, ...extra, detailsWithheld: false };
+}
+
+/** "Away" and no more: why, and what it uncovers, stay with the person, their leads and admins. */
+function withheld(row: TimeOff): TimeOffView {
+  return { ...row, reason: null, note: null, decisionNote: null, detailsWithheld: true };
 }
 
 export async function requestTimeOff(ctx: ServiceContext, input: TimeOffInput): Promise<TimeOffView> {
@@ -98,8 +107,7 @@ export async function requestTimeOff(ctx: ServiceContext, input: TimeOffInput): 
   return ctx.db.transaction(async (tx) => {
     const person = await createPeopleRepository(tx).findById(personId);
     if (!person) throw new DomainError("not_found", `No person with id ${personId}`, { field: "personId" });
-    const lead = await leadsPerson(tx, ctx.actor, personId);
-    if (personId !== ctx.actor.personId && !lead) throw forbidden("Only a lead of the person's team may request time off for them");
+    authorize(ctx.actor, "timeOff.request", { person: await personFacts(tx, person) });
     const { start, end } = windowOf(input, person);
     const teams = await Promise.all((await createPeopleRepository(tx).teamIdsOf(personId)).map((id) => createTeamRepository(tx).findById(id)));
     const auto = teams.some((t) => t?.timeOffAutoApprove);
@@ -116,7 +124,7 @@ export async function requestTimeOff(ctx: ServiceContext, input: TimeOffInput): 
       updatedAt: ctx.now,
     });
     await audit(tx, ctx, { entity: "time_off", entityId: row.id, action: auto ? "create_auto_approved" : "create", changes: { after: row } });
-    return auto ? { ...row, ...(await onApproved(tx, ctx, row)) } : row;
+    return shown(row, auto ? await onApproved(tx, ctx, row) : {});
   });
 }
 
@@ -125,13 +133,13 @@ async function decide(ctx: ServiceContext, id: string, to: "approved" | "denied"
     const repo = createTimeOffQueries(tx);
     const before = await repo.findByIdForUpdate(id);
     if (!before) throw notFound("time off", id);
-    if (!(await leadsPerson(tx, ctx.actor, before.personId))) throw forbidden("Only a lead of the person's team may approve or deny time off");
+    authorize(ctx.actor, "timeOff.decide", { person: await requestedBy(tx, before) });
     if (before.status !== "requested") {
       throw new DomainError("invalid_transition", `This time off is ${before.status}; only a requested one can be ${to}`, { details: { currentStatus: before.status } });
     }
     const after = await repo.decide(id, { status: to, decidedBy: ctx.actor.personId, decidedAt: ctx.now, decisionNote: note ?? null }, ctx.now);
     await audit(tx, ctx, { entity: "time_off", entityId: id, action: to === "approved" ? "approve" : "deny", changes: { status: { from: before.status, to } } });
-    return to === "approved" ? { ...after, ...(await onApproved(tx, ctx, after)) } : after;
+    return shown(after, to === "approved" ? await onApproved(tx, ctx, after) : {});
   });
 }
 
@@ -144,24 +152,26 @@ export async function cancelTimeOff(ctx: ServiceContext, id: string): Promise<Ti
     const repo = createTimeOffQueries(tx);
     const before = await repo.findByIdForUpdate(id);
     if (!before) throw notFound("time off", id);
-    const lead = await leadsPerson(tx, ctx.actor, before.personId);
-    if (before.personId !== ctx.actor.personId && !lead) throw forbidden("Only the person or their lead may cancel time off");
+    const person = await requestedBy(tx, before);
+    authorize(ctx.actor, "timeOff.cancel", { person });
     if (before.status !== "requested" && before.status !== "approved") {
       throw new DomainError("invalid_transition", `This time off is already ${before.status}`, { details: { currentStatus: before.status } });
     }
-    if (!lead && before.startAt <= ctx.now) throw new DomainError("time_off_started", "Time off that has started can only be cancelled by a lead");
+    if (before.startAt <= ctx.now && !can(ctx.actor, "timeOff.cancelStarted", { person })) throw new DomainError("time_off_started", "Time off that has started can only be cancelled by a lead");
     const after = await repo.decide(id, { status: "cancelled" }, ctx.now);
     await audit(tx, ctx, { entity: "time_off", entityId: id, action: "cancel", changes: { status: { from: before.status, to: "cancelled" } } });
     if (before.status === "approved") await markCalendarsChanged(tx, [{ kind: "person", id: before.personId }], "time_off_cancelled", ctx.now);
-    return after;
+    return shown(after);
   });
 }
 
 export async function getTimeOff(ctx: ServiceContext, id: string): Promise<TimeOffView> {
   const row = await createTimeOffQueries(ctx.db).findById(id);
   if (!row) throw notFound("time off", id);
-  if (row.status !== "approved") return row;
-  return { ...row, uncovered: clipTo(await loadAssignments(ctx.db, [row.personId], row.startAt, row.endAt), row.startAt, row.endAt) };
+  const teamIds = await createPeopleRepository(ctx.db).teamIdsOf(row.personId);
+  if (!can(ctx.actor, "timeOff.readNote", { person: { id: row.personId, teamIds } })) return withheld(row);
+  if (row.status !== "approved") return shown(row);
+  return shown(row, { uncovered: clipTo(await loadAssignments(ctx.db, [row.personId], row.startAt, row.endAt), row.startAt, row.endAt) });
 }
 
 export async function listTimeOff(
@@ -170,23 +180,37 @@ export async function listTimeOff(
   page: PageRequest,
 ) {
   const personIds = filter.teamId ? (await createPeopleRepository(ctx.db).list({ teamId: filter.teamId }, { limit: 1000 })).items.map((p) => p.id) : undefined;
-  return createTimeOffQueries(ctx.db).list({ ...filter, personIds }, page);
+  const result = await createTimeOffQueries(ctx.db).list({ ...filter, personIds }, page);
+  const teamsOf = await createPeopleRepository(ctx.db).teamIdsOfMany([...new Set(result.items.map((r) => r.personId))]);
+  const visible = (personId: string) => can(ctx.actor, "timeOff.readNote", { person: { id: personId, teamIds: teamsOf.get(personId) ?? [] } });
+  return { ...result, items: result.items.map((r) => (visible(r.personId) ? shown(r) : withheld(r))) };
+}
+
+/** The person a time off request is for, as the policy sees them. */
+async function requestedBy(db: Db, row: TimeOff) {
+  const person = await loadPersonFacts(db, row.personId);
+  if (!person) throw notFound("person", row.personId);
+  return person;
 }
 
 /** Assignments of a team's people that their approved time off leaves uncovered, in [from, to). */
 export async function teamConflicts(ctx: ServiceContext, teamId: string, from: Date, to: Date) {
+  requireWindow("conflicts", from, to);
   const team = await createTeamRepository(ctx.db).findById(teamId);
   if (!team) throw new DomainError("not_found", `No team with id ${teamId}`, { field: "teamId" });
   const members = (await createPeopleRepository(ctx.db).list({ teamId }, { limit: 1000 })).items.map((p) => p.id);
+  authorize(ctx.actor, "team.conflicts.read", { teamId, memberIds: members });
   const away = await createTimeOffRepository(ctx.db).approvedOverlapping(members, from, to);
   if (away.length === 0) return { teamId, from, to, items: [] };
   const assignments = await loadAssignments(ctx.db, [...new Set(away.map((a) => a.personId))], from, to);
+  const teamsOf = await createPeopleRepository(ctx.db).teamIdsOfMany([...new Set(away.map((a) => a.personId))]);
+  const canSeeWhy = (personId: string) => can(ctx.actor, "timeOff.readNote", { person: { id: personId, teamIds: teamsOf.get(personId) ?? [] } });
   const items = away.flatMap((t) =>
     clipTo(
       assignments.filter((a) => a.personId === t.personId),
       new Date(Math.max(t.startAt.getTime(), from.getTime())),
       new Date(Math.min(t.endAt.getTime(), to.getTime())),
-    ).map((a) => ({ timeOffId: t.id, reason: t.reason, assignment: a })),
+    ).map((a) => ({ timeOffId: t.id, reason: canSeeWhy(t.personId) ? t.reason : null, assignment: a })),
   );
   return { teamId, from, to, items };
 }

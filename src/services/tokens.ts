@@ -6,7 +6,7 @@ import type { ApiToken } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
 import { audit } from "./audit.ts";
 import type { Actor, ServiceContext } from "./context.ts";
-import { isAdmin, notFound, forbidden } from "./policy.ts";
+import { authorize, can, notFound } from "./policy.ts";
 import { createPeopleRepository } from "../db/repositories/people.ts";
 
 export const TOKEN_PREFIX = "rota_";
@@ -56,13 +56,9 @@ export async function issueToken(tx: Db, personId: string, name: string, now: Da
   return { secret, row };
 }
 
-function requireSelfOrAdmin(actor: Actor, personId: string, what: string) {
-  if (actor.personId !== personId && !isAdmin(actor)) throw forbidden(`Only an admin may ${what} of another person`);
-}
-
 export async function createToken(ctx: ServiceContext, input: { name: string; personId?: string | undefined }) {
   const personId = input.personId ?? ctx.actor.personId;
-  requireSelfOrAdmin(ctx.actor, personId, "create tokens");
+  authorize(ctx.actor, "token.manage", { ownerId: personId });
   return ctx.db.transaction(async (tx) => {
     const person = await createPeopleRepository(tx).findById(personId);
     if (!person) throw new DomainError("not_found", `No person with id ${personId}`, { field: "personId" });
@@ -75,7 +71,7 @@ export async function createToken(ctx: ServiceContext, input: { name: string; pe
 
 export async function listTokens(ctx: ServiceContext, personId: string | undefined, page: PageRequest) {
   const owner = personId ?? ctx.actor.personId;
-  requireSelfOrAdmin(ctx.actor, owner, "list the tokens");
+  authorize(ctx.actor, "token.manage", { ownerId: owner });
   const result = await createTokenRepository(ctx.db).listForPerson(owner, page);
   return { ...result, items: result.items.map(publicToken) };
 }
@@ -85,7 +81,7 @@ export async function revokeToken(ctx: ServiceContext, tokenId: string) {
     const tokens = createTokenRepository(tx);
     const existing = await tokens.findById(tokenId);
     // Someone else's token is reported as absent rather than forbidden: its id is not theirs to probe.
-    if (!existing || (existing.personId !== ctx.actor.personId && !isAdmin(ctx.actor))) throw notFound("token", tokenId);
+    if (!existing || !can(ctx.actor, "token.manage", { ownerId: existing.personId })) throw notFound("token", tokenId);
     const revoked = (await tokens.revoke(tokenId, ctx.now)) ?? existing;
     if (!existing.revokedAt) {
       await audit(tx, ctx, { entity: "api_token", entityId: tokenId, action: "revoke", changes: { revokedAt: { from: null, to: ctx.now.toISOString() } } });

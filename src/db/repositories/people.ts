@@ -82,6 +82,15 @@ export function createPeopleRepository(db: Db) {
       return rows.map((r) => r.teamId);
     },
 
+    /** Team ids of several people at once (people in no team are absent from the map). */
+    async teamIdsOfMany(personIds: readonly string[]): Promise<Map<string, string[]>> {
+      const byPerson = new Map<string, string[]>();
+      if (personIds.length === 0) return byPerson;
+      const rows = await db.select({ personId: teamMembers.personId, teamId: teamMembers.teamId }).from(teamMembers).where(inArray(teamMembers.personId, [...personIds]));
+      for (const r of rows) byPerson.set(r.personId, [...(byPerson.get(r.personId) ?? []), r.teamId]);
+      return byPerson;
+    },
+
     async clearLeadFlags(personId: string): Promise<void> {
       await db.update(teamMembers).set({ isLead: false }).where(eq(teamMembers.personId, personId));
     },

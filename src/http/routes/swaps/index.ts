@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Db } from "../../../db/client.ts";
 import { actOnSwap, createSwap, getSwap, listSwaps, openSwapsFor, personAssignments } from "../../../services/swaps.ts";
+import { windowCapText } from "../../../services/windows.ts";
 import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, Instant, Page, PageQuery, StringEnum, Uuid, WindowQuery, errorResponses } from "../../schemas.ts";
 import { Assignment } from "../time-off/index.ts";
@@ -70,7 +71,7 @@ export const swapRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     {
       schema: {
         tags,
-        summary: "Swaps I am part of (admins: all, or a person's)",
+        summary: "Swaps I am part of (admins: all); with personId, that person's swaps I may read (as a party or a lead of the swap's team)",
         querystring: Type.Object({ ...PageQuery, personId: Type.Optional(Uuid), status: Type.Optional(Status) }, { additionalProperties: false }),
         response: { 200: Page(Swap), ...errorResponses(400, 401) },
       },
@@ -131,7 +132,14 @@ export const swapRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.get(
     "/swaps/:id",
-    { schema: { tags, summary: "Get a swap", params: IdParams, response: { 200: Swap, ...errorResponses(400, 401, 404) } } },
+    {
+      schema: {
+        tags,
+        summary: "Get a swap (its two people, leads of its team, admins, and anyone who could take it while it is open)",
+        params: IdParams,
+        response: { 200: Swap, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
     async (request) => swapView(await getSwap(contextOf(request, db), request.params.id)),
   );
 
@@ -160,7 +168,8 @@ export const swapRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     {
       schema: {
         tags,
-        summary: "What a person has in [from, to): shifts, duty bookings, on-call windows, and what was swapped in and out",
+        summary: "What a person has in [from, to): shifts, duty bookings, on-call windows, and what was swapped in and out (the person, their teammates and leads, admins)",
+        description: windowCapText("assignments"),
         params: IdParams,
         querystring: Type.Object(WindowQuery, { additionalProperties: false }),
         response: {
@@ -171,7 +180,7 @@ export const swapRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
             assignments: Type.Array(Type.Object({ ...Assignment.properties, swappedIn: Type.Union([Type.Object({ swapId: Uuid, fromPersonId: Type.Union([Uuid, Type.Null()]) }), Type.Null()]) })),
             swappedOut: Type.Array(Type.Object({ swapId: Uuid, kind: Kind, id: Uuid, start: Instant, end: Instant, toPersonId: Type.Union([Uuid, Type.Null()]) })),
           }),
-          ...errorResponses(400, 401, 404),
+          ...errorResponses(400, 401, 403, 404, 422),
         },
       },
     },

@@ -109,7 +109,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       config: { idempotent: true },
       schema: {
         tags,
-        summary: "Add a member (admin or team lead)",
+        summary: "Add a member (admin; a team lead adds people in no team or only in teams they lead, never an admin)",
         params: IdParams,
         body: MemberCreate,
         response: { 201: Membership, ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -127,7 +127,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     {
       schema: {
         tags,
-        summary: "Make a member lead or not (admin or team lead)",
+        summary: "Make a member lead or not (admin or team lead; an admin's membership: admins only)",
         params: MemberParams,
         body: MemberPatch,
         response: { 200: Membership, ...errorResponses(400, 401, 403, 404, 422) },
@@ -141,7 +141,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     {
       schema: {
         tags,
-        summary: "Remove a member (admin or team lead; anyone may leave)",
+        summary: "Remove a member (admin or team lead, not of an admin; anyone may leave)",
         params: MemberParams,
         response: { 204: NoContent, ...errorResponses(400, 401, 403, 404) },
       },

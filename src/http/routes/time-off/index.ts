@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import type { Db } from "../../../db/client.ts";
 import { TIME_OFF_REASONS, approveTimeOff, cancelTimeOff, denyTimeOff, getTimeOff, listTimeOff, requestTimeOff, teamConflicts } from "../../../services/time-off.ts";
+import { windowCapText } from "../../../services/windows.ts";
 import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, Instant, LocalDate, Page, PageQuery, StringEnum, Uuid, WindowQuery, errorResponses } from "../../schemas.ts";
 
@@ -27,11 +28,14 @@ const TimeOff = Type.Object(
     start: Instant,
     end: Instant,
     status: StringEnum(["requested", "approved", "denied", "cancelled"] as const),
-    reason: Type.String(),
-    note: Type.Union([Type.String(), Type.Null()]),
+    reason: Type.Union([Type.String(), Type.Null()], { description: "null when detailsWithheld" }),
+    note: Type.Union([Type.String(), Type.Null()], { description: "null when detailsWithheld" }),
     decidedBy: Type.Union([Uuid, Type.Null()], { description: "null with auto-approval" }),
     decidedAt: Type.Union([Instant, Type.Null()]),
-    decisionNote: Type.Union([Type.String(), Type.Null()]),
+    decisionNote: Type.Union([Type.String(), Type.Null()], { description: "null when detailsWithheld" }),
+    detailsWithheld: Type.Boolean({
+      description: "True for callers other than the person, the leads of their teams and admins: they see only that the person is away (window and status); reason, notes and what it uncovers are withheld",
+    }),
     createdBy: Type.Union([Uuid, Type.Null()]),
     createdAt: Instant,
     version: Type.Integer(),
@@ -53,7 +57,7 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
     {
       schema: {
         tags,
-        summary: "List time off (by person, team, status, window), in start order",
+        summary: "List time off (by person, team, status, window), in start order; reason and notes withheld as for one",
         querystring: Type.Object(
           {
             ...PageQuery,
@@ -108,7 +112,7 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
 
   app.get(
     "/time-off/:id",
-    { schema: { tags, summary: "Get time off (with what it uncovers, when approved)", params: IdParams, response: { 200: TimeOff, ...errorResponses(400, 401, 404) } } },
+    { schema: { tags, summary: "Get time off (reason, notes and what it uncovers for the person, their leads and admins; others see only that they are away)", params: IdParams, response: { 200: TimeOff, ...errorResponses(400, 401, 404) } } },
     async (request) => view(await getTimeOff(contextOf(request, db), request.params.id)),
   );
 
@@ -140,11 +144,12 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
     {
       schema: {
         tags,
-        summary: "Assignments of a team's people that approved time off leaves uncovered",
+        summary: "Assignments of a team's people that approved time off leaves uncovered (the team's members, its leads and admins)",
+        description: windowCapText("conflicts"),
         querystring: Type.Object({ teamId: Uuid, ...WindowQuery }, { additionalProperties: false }),
         response: {
-          200: Type.Object({ teamId: Uuid, from: Instant, to: Instant, items: Type.Array(Type.Object({ timeOffId: Uuid, reason: Type.String(), assignment: Assignment })) }),
-          ...errorResponses(400, 401, 404),
+          200: Type.Object({ teamId: Uuid, from: Instant, to: Instant, items: Type.Array(Type.Object({ timeOffId: Uuid, reason: Type.Union([Type.String(), Type.Null()], { description: "null unless you are the person, a lead of their teams or an admin" }), assignment: Assignment })) }),
+          ...errorResponses(400, 401, 403, 404, 422),
         },
       },
     },
