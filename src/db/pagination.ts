@@ -1,5 +1,6 @@
 import { sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { DomainError } from "../domain/errors.ts";
+import { isSupportedInstant } from "../domain/supported-range.ts";
 
 export interface PageRequest {
   limit: number;
@@ -23,7 +24,8 @@ export function decodeCursor(cursor: string): Position {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") {
       const at = new Date(value[0]);
-      if (!Number.isNaN(at.getTime()) && /^[0-9a-f-]{36}$/i.test(value[1])) return [at, value[1]];
+      // Only positions a row can have: PostgreSQL refuses far instants (year 275760) and malformed uuids with a 500.
+      if (isSupportedInstant(at.getTime()) && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value[1])) return [at, value[1]];
     }
   } catch {
     // fall through

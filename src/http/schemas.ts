@@ -6,7 +6,7 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
 }
 
 export const Uuid = Type.String({ format: "uuid" });
-/** An instant: ISO 8601; responses always use UTC with `Z`. */
+/** An instant: ISO 8601 with `Z` or an offset, 1970–2199 (src/domain/supported-range.ts); responses always use UTC with `Z`. */
 export const Instant = Type.Unsafe<Date | string>({ type: "string", format: "date-time" });
 export const TimeZoneName = Type.String({
   minLength: 1,
@@ -61,6 +61,7 @@ const problemDescriptions: Record<number, string> = {
   413: "Body too large",
   415: "Body is not JSON",
   422: "Well-formed but not acceptable (e.g. an unknown time zone); problem+json names the field",
+  429: "Too many requests: over the per-token write or per-IP limit; Retry-After says when to retry",
   503: "Unavailable",
 };
 
@@ -78,7 +79,7 @@ export function errorResponses(...statuses: number[]) {
 export const NoContent = Type.Null({ description: "No content" });
 
 export const LocalTime = Type.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", description: "Local wall-clock time HH:mm (24:00 = end of day)", examples: ["07:00"] });
-export const LocalDate = Type.String({ format: "date", description: "Local calendar date YYYY-MM-DD" });
+export const LocalDate = Type.String({ format: "date", description: "Local calendar date YYYY-MM-DD (1970–2199)" });
 export const Weekday = StringEnum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const);
 export const Label = Type.String({ pattern: "^[a-z0-9][a-z0-9_-]{0,39}$", description: "Queue or role label, e.g. `chat`, `email`" });
 export const IntervalSchema = Type.Object({ start: Instant, end: Instant }, { additionalProperties: false });

@@ -12,10 +12,8 @@ import { TimeContext, localDayBounds } from "../domain/wallclock.ts";
 import type { ServiceContext } from "./context.ts";
 import { notFound } from "./policy.ts";
 import { requirementRule } from "./staffing.ts";
-import { loadSupportHours, requireWindow } from "./support-hours.ts";
-
-/** Reports cover at most this many days per request (a quarter). */
-export const MAX_REPORT_DAYS = 93;
+import { loadSupportHours } from "./support-hours.ts";
+import { requireWindow } from "./windows.ts";
 
 async function requireTeam(db: Db, teamId: string): Promise<Team> {
   const team = await createTeamRepository(db).findById(teamId);
@@ -42,7 +40,7 @@ async function loadStaffedShifts(db: Db, teamId: string, from: Date, to: Date): 
  * Read in one read-only pass; the computation is the pure coverage engine.
  */
 export async function teamCoverage(ctx: ServiceContext, teamId: string, from: Date, to: Date) {
-  requireWindow(from, to, MAX_REPORT_DAYS);
+  requireWindow("coverage", from, to);
   const team = await requireTeam(ctx.db, teamId);
   const [supportHours, requirements, shifts] = await Promise.all([
     loadSupportHours(ctx.db, team),
@@ -91,7 +89,7 @@ function localWeek(at: Date, zone: string, context: TimeContext): { from: Date; 
  * hours already scheduled that week (team time) first.
  */
 export async function coverageCandidates(ctx: ServiceContext, teamId: string, start: Date, end: Date, skill?: string) {
-  requireWindow(start, end, 31);
+  requireWindow("candidates", start, end, { from: "start", to: "end" });
   const team = await requireTeam(ctx.db, teamId);
   const members = await createPeopleRepository(ctx.db).list({ teamId, active: true, skill: skill?.toLowerCase() }, { limit: 1000 });
   const people: Person[] = members.items;
@@ -116,7 +114,7 @@ export async function coverageCandidates(ctx: ServiceContext, teamId: string, st
 
 /** Per person: scheduled hours in [from, to), weekday/weekend by team-local day, and outside support hours. */
 export async function teamHours(ctx: ServiceContext, teamId: string, from: Date, to: Date) {
-  requireWindow(from, to, MAX_REPORT_DAYS * 4);
+  requireWindow("hours", from, to);
   const team = await requireTeam(ctx.db, teamId);
   const [supportHours, shifts] = await Promise.all([loadSupportHours(ctx.db, team), loadStaffedShifts(ctx.db, teamId, from, to)]);
   const rows = hoursReport({ window: { from, to }, zone: team.timeZone, supportHours, shifts }, new TimeContext());

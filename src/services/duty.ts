@@ -13,8 +13,8 @@ import { DomainError } from "../domain/errors.ts";
 import { TimeContext, instantToLocal } from "../domain/wallclock.ts";
 import { compileWeeklyHours, type HoursException, type Weekday, type WeeklyHours, type WeeklyWindow } from "../domain/weekly.ts";
 import { audit, diff } from "./audit.ts";
-import type { Actor, ServiceContext } from "./context.ts";
-import { checkVersion, forbidden, notFound } from "./policy.ts";
+import type { ServiceContext } from "./context.ts";
+import { authorize, can, checkVersion, notFound } from "./policy.ts";
 import { validTimeZone } from "./people.ts";
 import { loadSupportHours } from "./support-hours.ts";
 
@@ -43,14 +43,6 @@ export interface ProgramInput {
 
 export type ProgramPatch = Partial<ProgramInput>;
 
-/** Company-wide programs are run by admins and leads. */
-export function isDutyManager(actor: Actor): boolean {
-  return actor.role === "admin" || actor.role === "lead";
-}
-
-function requireManager(actor: Actor, what: string) {
-  if (!isDutyManager(actor)) throw forbidden(`Only an admin or a lead may ${what}`);
-}
 
 /** The weekly hours slots may fall in: the program's own, or its team's support hours. */
 export async function programHours(db: Db, program: DutyProgram): Promise<WeeklyHours | null> {
@@ -109,7 +101,7 @@ function ownHoursRows(hours: ProgramInput["hours"], zone: string) {
 }
 
 export async function createProgram(ctx: ServiceContext, input: ProgramInput) {
-  requireManager(ctx.actor, "create duty programs");
+  authorize(ctx.actor, "duty.manage", {});
   return ctx.db.transaction(async (tx) => {
     const values = await validatedValues(tx, input);
     const repo = createDutyRepository(tx);
@@ -134,7 +126,7 @@ export async function listPrograms(ctx: ServiceContext, page: PageRequest) {
 }
 
 export async function updateProgram(ctx: ServiceContext, id: string, patch: ProgramPatch, ifMatch?: readonly number[]) {
-  requireManager(ctx.actor, "change duty programs");
+  authorize(ctx.actor, "duty.manage", {});
   return ctx.db.transaction(async (tx) => {
     const repo = createDutyRepository(tx);
     const before = await repo.findProgramForUpdate(id);
@@ -151,7 +143,7 @@ export async function updateProgram(ctx: ServiceContext, id: string, patch: Prog
 
 /** Makes the month's slots from the template; running it again adds only what is missing. */
 export async function generateMonthSlots(ctx: ServiceContext, programId: string, month: string) {
-  requireManager(ctx.actor, "generate duty slots");
+  authorize(ctx.actor, "duty.manage", {});
   return ctx.db.transaction(async (tx) => {
     const repo = createDutyRepository(tx);
     const program = await repo.findProgramForUpdate(programId);
@@ -172,7 +164,7 @@ function monthOf(at: Date, zone: string): string {
 }
 
 export async function addSlot(ctx: ServiceContext, programId: string, input: { start: string; end: string; seats?: number | undefined }) {
-  requireManager(ctx.actor, "add duty slots");
+  authorize(ctx.actor, "duty.manage", {});
   const start = new Date(input.start);
   const end = new Date(input.end);
   if (!(end > start)) throw new DomainError("invalid_interval", "end must be after start", { field: "end" });
@@ -190,12 +182,18 @@ export async function addSlot(ctx: ServiceContext, programId: string, input: { s
 }
 
 /** Close or reopen a slot, or change its seats (never below the bookings it holds). */
-export async function updateSlot(ctx: ServiceContext, slotId: string, patch: { closed?: boolean | undefined; seats?: number | undefined }) {
-  requireManager(ctx.actor, "change duty slots");
+export async function updateSlot(
+  ctx: ServiceContext,
+  slotId: string,
+  patch: { closed?: boolean | undefined; seats?: number | undefined },
+  ifMatch?: readonly number[],
+) {
+  authorize(ctx.actor, "duty.manage", {});
   return ctx.db.transaction(async (tx) => {
     const repo = createDutyRepository(tx);
     const before = await repo.lockSlot(slotId);
     if (!before) throw notFound("duty slot", slotId);
+    checkVersion("duty slot", before.version, ifMatch);
     if (patch.seats !== undefined) {
       const booked = await repo.countSlotBookings(slotId);
       if (patch.seats < booked) {
@@ -297,8 +295,9 @@ async function placeBooking(
 
 export async function book(ctx: ServiceContext, slotId: string, input: { personId?: string | undefined }) {
   const personId = input.personId ?? ctx.actor.personId;
-  const manager = isDutyManager(ctx.actor);
-  if (personId !== ctx.actor.personId && !manager) throw forbidden("Only an admin or a lead may book a slot for someone else");
+  authorize(ctx.actor, "duty.book", { personId });
+  // Those who run programs are exempt from the booking window and the cut-off.
+  const manager = can(ctx.actor, "duty.manage", {});
   return ctx.db.transaction(async (tx) => {
     const repo = createDutyRepository(tx);
     const slot = await repo.lockSlot(slotId);
@@ -312,9 +311,9 @@ export async function book(ctx: ServiceContext, slotId: string, input: { personI
   });
 }
 
-function requireBookingRights(ctx: ServiceContext, booking: { personId: string }, slot: DutySlot, program: DutyProgram, what: string) {
-  const manager = isDutyManager(ctx.actor);
-  if (booking.personId !== ctx.actor.personId && !manager) throw forbidden(`Only the person who holds it or a lead may ${what} this booking`);
+function requireBookingRights(ctx: ServiceContext, booking: { personId: string }, slot: DutySlot, program: DutyProgram) {
+  authorize(ctx.actor, "duty.booking.change", { personId: booking.personId });
+  const manager = can(ctx.actor, "duty.manage", {});
   if (!manager && slot.startAt.getTime() - program.changeCutoffMinutes * 60_000 <= ctx.now.getTime()) {
     throw new DomainError("cutoff_passed", `Changes close ${program.changeCutoffMinutes} minutes before the slot; ask a lead`, {
       details: { cutoff: new Date(slot.startAt.getTime() - program.changeCutoffMinutes * 60_000) },
@@ -329,7 +328,7 @@ export async function cancelBooking(ctx: ServiceContext, bookingId: string): Pro
     if (!booking) throw notFound("duty booking", bookingId);
     const slot = (await repo.findSlot(booking.slotId))!;
     const program = (await repo.findProgram(booking.programId))!;
-    requireBookingRights(ctx, booking, slot, program, "cancel");
+    requireBookingRights(ctx, booking, slot, program);
     await repo.deleteBooking(bookingId);
     await audit(tx, ctx, { entity: "duty_booking", entityId: bookingId, action: "delete", changes: { before: booking } });
   });
@@ -350,8 +349,8 @@ export async function moveBooking(ctx: ServiceContext, bookingId: string, target
     if (!target) throw new DomainError("not_found", `No duty slot with id ${targetSlotId}`, { field: "slotId" });
     const program = (await repo.findProgram(booking.programId))!;
     if (target.programId !== program.id) throw new DomainError("validation", "The target slot belongs to another program", { field: "slotId" });
-    requireBookingRights(ctx, booking, source, program, "move");
-    const manager = isDutyManager(ctx.actor);
+    requireBookingRights(ctx, booking, source, program);
+    const manager = can(ctx.actor, "duty.manage", {});
     if (!manager && target.startAt.getTime() - program.changeCutoffMinutes * 60_000 <= ctx.now.getTime()) {
       throw new DomainError("cutoff_passed", "The target slot is inside the change cut-off; ask a lead", { field: "slotId" });
     }
@@ -424,7 +423,7 @@ function previousMonth(month: string, back: number): string {
  * `apply`, which books in one transaction and records the ledger.
  */
 export async function autoAssignMonth(ctx: ServiceContext, programId: string, month: string, apply: boolean) {
-  requireManager(ctx.actor, "auto-assign duty slots");
+  authorize(ctx.actor, "duty.manage", {});
   const run = async (tx: Db) => {
     const repo = createDutyRepository(tx);
     const program = apply ? await repo.findProgramForUpdate(programId) : await repo.findProgram(programId);

@@ -10,8 +10,8 @@ import { expandPattern, validateRecurrence } from "../domain/recurrence.ts";
 import { TimeContext } from "../domain/wallclock.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
-import { forbidden, leadsTeam, notFound } from "./policy.ts";
-import { checkShiftAvailability, checkShiftShape, type ShiftCandidate } from "./shifts.ts";
+import { authorize, notFound } from "./policy.ts";
+import { checkShiftAvailability, checkShiftShape, requireShiftRights, type ShiftCandidate } from "./shifts.ts";
 import { loadSupportHours } from "./support-hours.ts";
 
 /** How far ahead occurrences exist as shifts; the roll-forward job keeps it so. */
@@ -103,6 +103,24 @@ export async function materializePattern(tx: Db, pattern: ShiftPattern, team: Te
   return result;
 }
 
+/**
+ * A shift pattern gives a person at most one shift a day. An hourly rule (or
+ * BYHOUR/BYMINUTE listing several times) would cut one person's day into
+ * back-to-back shifts that minimum shift blocks forbid anyway, and 56 days of
+ * them is over a thousand shifts checked one by one in a single request.
+ */
+function requireAtMostDaily(rrule: string): void {
+  for (const part of rrule.trim().replace(/^RRULE:/i, "").split(";")) {
+    const [key = "", value = ""] = part.split("=").map((s) => s.trim().toUpperCase());
+    if (key === "FREQ" && !["DAILY", "WEEKLY", "MONTHLY", "YEARLY"].includes(value)) {
+      throw new DomainError("invalid_rrule", `Shift patterns repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY), not FREQ=${value}`, { field: "rrule" });
+    }
+    if ((key === "BYHOUR" || key === "BYMINUTE") && value.includes(",")) {
+      throw new DomainError("invalid_rrule", `${key} may name one value: a shift pattern gives one shift a day, at the time of start`, { field: "rrule" });
+    }
+  }
+}
+
 function horizonFrom(now: Date): Date {
   return new Date(now.getTime() + PATTERN_HORIZON_DAYS * DAY_MS);
 }
@@ -112,12 +130,9 @@ export async function createPattern(ctx: ServiceContext, input: PatternInput): P
   return ctx.db.transaction(async (tx) => {
     const team = await createTeamRepository(tx).findById(input.teamId);
     if (!team) throw new DomainError("not_found", `No team with id ${input.teamId}`, { field: "teamId" });
-    if (!leadsTeam(ctx.actor, team.id)) {
-      if (personId !== ctx.actor.personId) throw forbidden("Only a lead of this team may create patterns for someone else");
-      if (!team.selfScheduling) throw new DomainError("self_scheduling_disabled", "This team does not let members schedule themselves; ask a lead");
-      if (input.outsideSupportHours) throw forbidden("Only a lead may schedule shifts outside support hours");
-    }
+    requireShiftRights(ctx.actor, team, personId, input.outsideSupportHours ?? false, "schedule shifts");
     validateRecurrence({ rrule: input.rrule, start: input.start, zone: team.timeZone });
+    requireAtMostDaily(input.rrule);
     const pattern = await createShiftRepository(tx).insertPattern({
       teamId: team.id,
       personId,
@@ -158,9 +173,7 @@ export async function deletePattern(ctx: ServiceContext, id: string): Promise<{ 
     const repo = createShiftRepository(tx);
     const pattern = await repo.findPatternForUpdate(id);
     if (!pattern) throw notFound("shift pattern", id);
-    if (!leadsTeam(ctx.actor, pattern.teamId) && pattern.personId !== ctx.actor.personId) {
-      throw forbidden("Only a lead of this team or the pattern's person may delete it");
-    }
+    authorize(ctx.actor, "shiftPattern.delete", { teamId: pattern.teamId, personId: pattern.personId });
     const deletedShifts = await repo.deleteFutureUnedited(id, ctx.now);
     await repo.deletePattern(id);
     await audit(tx, ctx, { entity: "shift_pattern", entityId: id, action: "delete", changes: { before: pattern, deletedShifts } });

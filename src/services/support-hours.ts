@@ -3,13 +3,13 @@ import { createSupportHoursRepository } from "../db/repositories/support-hours.t
 import { createTeamRepository } from "../db/repositories/teams.ts";
 import { hoursFromRows, opensNothing, rowsFromHours } from "../db/weekly-hours-rows.ts";
 import type { Team } from "../db/schema/index.ts";
-import { DomainError } from "../domain/errors.ts";
 import type { Interval } from "../domain/interval.ts";
 import { TimeContext } from "../domain/wallclock.ts";
 import { compileWeeklyHours, expandWeeklyHours, type HoursException, type Weekday, type WeeklyHours, type WeeklyWindow } from "../domain/weekly.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
-import { checkVersion, notFound, requireTeamLead } from "./policy.ts";
+import { authorize, checkVersion, notFound } from "./policy.ts";
+import { requireWindow } from "./windows.ts";
 
 export interface SupportHoursInput {
   allWeek?: boolean | undefined;
@@ -26,17 +26,6 @@ export interface SupportHoursView {
   windows: { days: Weekday[]; start: string; end: string }[];
   exceptions: HoursException[];
   version: number;
-}
-
-/** Largest window a report or expansion may cover, so one request cannot ask for centuries. */
-export const MAX_WINDOW_DAYS = 400;
-
-export function requireWindow(from: Date, to: Date, maxDays = MAX_WINDOW_DAYS): { from: Date; to: Date } {
-  if (!(to.getTime() > from.getTime())) throw new DomainError("invalid_interval", "to must be after from", { field: "to" });
-  if (to.getTime() - from.getTime() > maxDays * 86_400_000) {
-    throw new DomainError("window_too_large", `from–to may span at most ${maxDays} days`, { field: "to" });
-  }
-  return { from, to };
 }
 
 /** The team's support hours as the time engine reads them, or null when none are configured. */
@@ -81,7 +70,7 @@ export async function putSupportHours(ctx: ServiceContext, teamId: string, input
     const teams = createTeamRepository(tx);
     const before = await teams.findByIdForUpdate(teamId);
     if (!before) throw notFound("team", teamId);
-    requireTeamLead(ctx.actor, teamId, "change support hours");
+    authorize(ctx.actor, "team.supportHours.set", { teamId });
     checkVersion("team", before.version, ifMatch);
     const clearing = !input.allWeek && windows.length === 0 && !exceptions.some((e) => !e.closed);
     // The time engine validates windows and exceptions (field names such as windows.0.start).
@@ -97,7 +86,7 @@ export async function putSupportHours(ctx: ServiceContext, teamId: string, input
 }
 
 export async function expandSupportHours(ctx: ServiceContext, teamId: string, from: Date, to: Date): Promise<{ timeZone: string; intervals: Interval[] }> {
-  requireWindow(from, to);
+  requireWindow("supportHours", from, to);
   const team = await requireTeam(ctx.db, teamId);
   const hours = await loadSupportHours(ctx.db, team);
   return { timeZone: team.timeZone, intervals: hours ? expandWeeklyHours(hours, { from, to }, new TimeContext()) : [] };

@@ -23,7 +23,7 @@ import { IdParams, Instant, LocalDate, LocalTime, NoContent, Page, PageQuery, St
 import { Person, Skill } from "../people/schemas.ts";
 
 const tags = ["duty"];
-const Month = Type.String({ pattern: "^\\d{4}-(0[1-9]|1[0-2])$", description: "YYYY-MM in the program's zone", examples: ["2026-12"] });
+const Month = Type.String({ format: "year-month", description: "YYYY-MM in the program's zone (1970–2199)", examples: ["2026-12"] });
 const MonthParams = Type.Object({ id: Uuid, month: Month }, { additionalProperties: false });
 
 const Window = Type.Object({ days: Type.Array(Weekday, { minItems: 1, maxItems: 7 }), start: LocalTime, end: LocalTime }, { additionalProperties: false });
@@ -235,7 +235,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         response: { 201: Slot, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => reply.code(201).send(slotView(await addSlot(contextOf(request, db), request.params.id, request.body))),
+    async (request, reply) => reply.code(201).send(withEtag(reply, slotView(await addSlot(contextOf(request, db), request.params.id, request.body)))),
   );
 
   app.patch(
@@ -244,15 +244,16 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       schema: {
         tags,
         summary: "Close, reopen or resize a slot (admin or lead)",
+        description: "Send `If-Match` with the slot's ETag (`\"v<version>\"`, as returned by adding or changing it; `version` in the calendar) so a concurrent change is not overwritten: a stale one is 412.",
         params: IdParams,
         body: Type.Object(
           { closed: Type.Optional(Type.Boolean()), seats: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })) },
           { additionalProperties: false, minProperties: 1 },
         ),
-        response: { 200: Slot, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 200: Slot, ...errorResponses(400, 401, 403, 404, 409, 412) },
       },
     },
-    async (request) => slotView(await updateSlot(contextOf(request, db), request.params.id, request.body)),
+    async (request, reply) => withEtag(reply, slotView(await updateSlot(contextOf(request, db), request.params.id, request.body, ifMatchVersions(request)))),
   );
 
   app.post(

@@ -14,6 +14,7 @@ import {
   scheduleSegments,
   updateSchedule,
 } from "../../../services/schedules.ts";
+import { windowCapText } from "../../../services/windows.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
 import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, Instant, LocalDate, LocalTime, NoContent, Page, PageQuery, StringEnum, TimeZoneName, Uuid, Weekday, WindowQuery, errorResponses } from "../../schemas.ts";
@@ -203,7 +204,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       schema: {
         tags,
         summary: "The final timeline in [from, to): who is on call, from which layer or override, with explicit gaps",
-        description: "At most 93 days. `layer` shows one layer alone (no overrides). Segments where the person has approved time off carry `conflicts`.",
+        description: `${windowCapText("segments")} \`layer\` shows one layer alone (no overrides). Segments where the person has approved time off carry \`conflicts\`.`,
         params: IdParams,
         querystring: Type.Object({ ...WindowQuery, layer: Type.Optional(Uuid) }, { additionalProperties: false }),
         response: {
@@ -221,6 +222,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       schema: {
         tags,
         summary: "Uncovered windows: nobody scheduled, or the person on call has approved time off and no override covers it",
+        description: windowCapText("segments"),
         params: IdParams,
         querystring: Window2,
         response: {
@@ -244,6 +246,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       schema: {
         tags,
         summary: "Who hands on call to whom, and when (for bots posting “you are on call from 09:00”)",
+        description: windowCapText("segments"),
         params: IdParams,
         querystring: Window2,
         response: {
@@ -263,7 +266,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
   app.get(
     "/schedules/:id/overrides",
     {
-      schema: { tags, summary: "Overrides overlapping [from, to)", params: IdParams, querystring: Window2, response: { 200: Type.Object({ items: Type.Array(Override) }), ...errorResponses(400, 401, 404, 422) } },
+      schema: { tags, summary: "Overrides overlapping [from, to)", description: windowCapText("overrides"), params: IdParams, querystring: Window2, response: { 200: Type.Object({ items: Type.Array(Override) }), ...errorResponses(400, 401, 404, 422) } },
     },
     async (request) => {
       const result = await listOverrides(contextOf(request, db), request.params.id, new Date(request.query.from), new Date(request.query.to));
@@ -279,7 +282,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         tags,
         summary: "Put someone on call over [start, end) (vacation substitution, one-off cover)",
         description:
-          "Members may put themselves on; replacing a named person (`replacesPersonId`) or putting someone else on needs a lead of the schedule's team. Where overrides overlap, the newest wins: `supersedes` lists the ones this one wins over.",
+          "A participant of the schedule (any layer) may put themselves on; anyone else gets 403. Replacing a named person (`replacesPersonId`) or putting someone else on needs a lead of the schedule's team. Where overrides overlap, the newest wins: `supersedes` lists the ones this one wins over.",
         params: IdParams,
         body: Type.Object(
           {

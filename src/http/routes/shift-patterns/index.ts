@@ -69,7 +69,7 @@ export const shiftPatternRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (
             teamId: Uuid,
             personId: Type.Optional(Uuid),
             rrule: Type.String({ minLength: 6, maxLength: 500, examples: ["FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20270331"] }),
-            start: Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}$", description: "First occurrence, local YYYY-MM-DDTHH:mm" }),
+            start: Type.String({ format: "local-date-time", description: "First occurrence, local YYYY-MM-DDTHH:mm (1970–2199)" }),
             endTime: LocalTime,
             label: Type.Optional(Type.Union([Label, Type.Null()])),
             outsideSupportHours: Type.Optional(Type.Boolean()),

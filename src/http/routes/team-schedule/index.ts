@@ -4,6 +4,7 @@ import type { Db } from "../../../db/client.ts";
 import { coverageCandidates, teamCoverage, teamHours } from "../../../services/coverage.ts";
 import { createRequirement, deleteRequirement, listRequirements, updateRequirement } from "../../../services/staffing.ts";
 import { expandSupportHours, getSupportHours, putSupportHours } from "../../../services/support-hours.ts";
+import { windowCapText } from "../../../services/windows.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
 import { contextOf } from "../../plugins/auth.ts";
 import {
@@ -207,6 +208,7 @@ export const teamScheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (
       schema: {
         tags,
         summary: "Support hours as UTC intervals in [from, to)",
+        description: windowCapText("supportHours"),
         params: IdParams,
         querystring: Type.Object(WindowQuery, { additionalProperties: false }),
         response: { 200: Type.Object({ timeZone: Type.String(), intervals: Type.Array(IntervalSchema) }), ...errorResponses(400, 401, 404, 422) },
@@ -285,7 +287,7 @@ export const teamScheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (
       schema: {
         tags,
         summary: "Coverage gaps: where scheduled headcount is below each requirement, and support hours with nobody on",
-        description: "At most 93 days per request. Intervals are cut exactly at requirement, shift and time-off boundaries.",
+        description: `${windowCapText("coverage")} Intervals are cut exactly at requirement, shift and time-off boundaries.`,
         params: IdParams,
         querystring: Type.Object(WindowQuery, { additionalProperties: false }),
         response: { 200: Coverage, ...errorResponses(400, 401, 404, 422) },
@@ -300,6 +302,7 @@ export const teamScheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (
       schema: {
         tags,
         summary: "Who could fill [start, end): free active members (with the skill), fewest hours that week first",
+        description: windowCapText("candidates"),
         params: IdParams,
         querystring: Type.Object(
           {
@@ -322,6 +325,7 @@ export const teamScheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (
       schema: {
         tags,
         summary: "Scheduled hours per person: weekday, weekend (team-local days) and outside support hours",
+        description: windowCapText("hours"),
         params: IdParams,
         querystring: Type.Object(WindowQuery, { additionalProperties: false }),
         response: { 200: Hours, ...errorResponses(400, 401, 404, 422) },
