@@ -43,8 +43,12 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { db: Db }) =
   });
 });
 
-/** The service context for an authenticated request; `now` is read once per request. */
+/**
+ * The service context for an authenticated request; `now` is read once per
+ * request. When the request runs in a transaction (an idempotent POST with a
+ * key), the service writes in it, so its own transactions become savepoints.
+ */
 export function contextOf(request: FastifyRequest, db: Db): ServiceContext {
   if (!request.actor) throw unauthorized("This route needs an authenticated caller");
-  return { db, actor: request.actor, requestId: request.id, now: new Date() };
+  return { db: request.transaction ?? db, actor: request.actor, requestId: request.id, now: new Date() };
 }

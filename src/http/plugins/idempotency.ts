@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
-import type { FastifyInstance } from "fastify";
+import type { FastifyContextConfig, FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type { Db } from "../../db/client.ts";
 import { idempotencyKeys } from "../../db/schema/index.ts";
@@ -9,17 +9,83 @@ import { IDEMPOTENCY_TTL_MS } from "../idempotency-ttl.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
-    /** Opt a POST route in to `Idempotency-Key` handling. */
-    idempotent?: boolean;
+    /**
+     * Opt a POST route in to `Idempotency-Key` handling. `secretFields` are
+     * response fields shown once and never stored (a new token's secret): a
+     * retry cannot get them back and answers 409 `idempotency_secret_unavailable`.
+     */
+    idempotent?: boolean | { secretFields: readonly string[] };
   }
   interface FastifyRequest {
-    idempotencyClaim: { actorId: string; key: string } | null;
+    /** The transaction an idempotent request's writes run in, with its key's claim and stored outcome; null otherwise. */
+    transaction: Db | null;
+    idempotencyClaim: IdempotencyClaim | null;
   }
 }
 
-/** A claim whose request never finished (process died) may be taken over after this. */
+interface IdempotencyClaim {
+  actorId: string;
+  key: string;
+  transaction: OpenTransaction;
+}
+
+/** Claims left by a crashed request under an older version, which stored outcomes outside the write's transaction. */
 const ABANDONED_CLAIM_MS = 60 * 1000;
 const REPLAYED_HEADERS = ["content-type", "location", "etag"] as const;
+
+/** A transaction left open across a request's hooks, committed or rolled back by `end`. */
+interface OpenTransaction {
+  tx: Db;
+  /** Commits (rejecting if the commit fails) or rolls back; a failed rollback leaves nothing committed either, so it does not throw. */
+  end(commit: boolean): Promise<void>;
+}
+
+const ROLLBACK = Symbol("rollback");
+
+async function openTransaction(db: Db): Promise<OpenTransaction> {
+  let decide!: (commit: boolean) => void;
+  const decision = new Promise<boolean>((resolve) => (decide = resolve));
+  let opened!: (tx: Db) => void;
+  const ready = new Promise<Db>((resolve) => (opened = resolve));
+  const finished = db.transaction(async (tx) => {
+    opened(tx);
+    if (!(await decision)) throw ROLLBACK;
+  });
+  // BEGIN failing rejects `finished` before the callback ever runs.
+  const tx = await Promise.race([ready, finished.then(() => ready)]);
+  let ended: Promise<void> | undefined;
+  return {
+    tx,
+    end(commit) {
+      if (!ended) {
+        decide(commit);
+        ended = finished.catch((error: unknown) => {
+          if (commit && error !== ROLLBACK) throw error;
+        });
+      }
+      return ended;
+    },
+  };
+}
+
+function secretFieldsOf(config: FastifyContextConfig | undefined): readonly string[] {
+  const idempotent = config?.idempotent;
+  return typeof idempotent === "object" ? idempotent.secretFields : [];
+}
+
+/** The response as stored: a JSON object's secret fields dropped. */
+function storedBody(payload: unknown, secretFields: readonly string[]): string {
+  const body = typeof payload === "string" ? payload : payload == null ? "" : String(payload);
+  if (secretFields.length === 0) return body;
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return body;
+    const kept = Object.fromEntries(Object.entries(parsed).filter(([name]) => !secretFields.includes(name)));
+    return JSON.stringify(kept);
+  } catch {
+    return "";
+  }
+}
 
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
@@ -31,15 +97,22 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * `Idempotency-Key` for POSTs that opt in: the first request with a key
- * claims it in the database before the handler runs; a retry with the same
- * key and body gets the stored response (`Idempotent-Replayed: true`); the
- * same key with another body is a 422; a retry while the first is still
- * running is a 409. Responses of 5xx are not remembered, so those retry.
- * Keys are per caller and live 24 hours.
+ * `Idempotency-Key` for POSTs that opt in. The first request with a key
+ * opens a transaction, claims the key in it, runs the handler's writes in it
+ * (`request.transaction`, which `contextOf` hands to the service) and stores
+ * the response in it before committing; only then does the response go out.
+ * So a key's outcome is stored exactly when the write is: a crash at any
+ * point leaves neither, and the retry runs again. A 5xx rolls back both, so
+ * it can be retried. A retry while the first runs waits for it on the key's
+ * row, then gets the stored response (`Idempotent-Replayed: true`); the same
+ * key with another body is a 422. Keys are per caller and live 24 hours.
+ *
+ * While that transaction is open, the request must not touch the database
+ * other than through it (PGlite has one connection: it would wait forever).
  */
 export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: Db }) => {
   const { db } = options;
+  app.decorateRequest("transaction", null);
   app.decorateRequest("idempotencyClaim", null);
 
   app.addHook("preHandler", async (request, reply) => {
@@ -54,29 +127,35 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: 
     const path = request.url.split("?")[0] ?? request.url;
     const requestHash = createHash("sha256").update(`POST ${path}\n${canonicalJson(request.body ?? null)}`).digest("hex");
     const now = new Date();
+    const where = and(eq(idempotencyKeys.actorId, actorId), eq(idempotencyKeys.key, key));
 
-    const claimed = await db
-      .insert(idempotencyKeys)
-      .values({ actorId, key, method: "POST", path, requestHash, createdAt: now })
-      .onConflictDoUpdate({
-        target: [idempotencyKeys.actorId, idempotencyKeys.key],
-        // Take over an expired key, or a claim abandoned by a crashed request.
-        set: { path, requestHash, createdAt: now, responseStatus: null, responseHeaders: null, responseBody: null, completedAt: null },
-        setWhere: or(
-          lt(idempotencyKeys.createdAt, new Date(now.getTime() - IDEMPOTENCY_TTL_MS)),
-          and(isNull(idempotencyKeys.completedAt), lt(idempotencyKeys.createdAt, new Date(now.getTime() - ABANDONED_CLAIM_MS))),
-        ),
-      })
-      .returning({ key: idempotencyKeys.key });
-    if (claimed.length > 0) {
-      request.idempotencyClaim = { actorId, key };
-      return;
+    const transaction = await openTransaction(db);
+    let stored: typeof idempotencyKeys.$inferSelect | undefined;
+    try {
+      // On PostgreSQL a concurrent request with this key waits here until the first commits or rolls back.
+      const claimed = await transaction.tx
+        .insert(idempotencyKeys)
+        .values({ actorId, key, method: "POST", path, requestHash, createdAt: now })
+        .onConflictDoUpdate({
+          target: [idempotencyKeys.actorId, idempotencyKeys.key],
+          // Take over an expired key, or an old-style claim abandoned by a crashed request.
+          set: { path, requestHash, createdAt: now, responseStatus: null, responseHeaders: null, responseBody: null, completedAt: null },
+          setWhere: or(
+            lt(idempotencyKeys.createdAt, new Date(now.getTime() - IDEMPOTENCY_TTL_MS)),
+            and(isNull(idempotencyKeys.completedAt), lt(idempotencyKeys.createdAt, new Date(now.getTime() - ABANDONED_CLAIM_MS))),
+          ),
+        })
+        .returning({ key: idempotencyKeys.key });
+      if (claimed.length > 0) {
+        request.idempotencyClaim = { actorId, key, transaction };
+        request.transaction = transaction.tx;
+        return;
+      }
+      [stored] = await transaction.tx.select().from(idempotencyKeys).where(where);
+    } finally {
+      if (!request.idempotencyClaim) await transaction.end(false);
     }
 
-    const [stored] = await db
-      .select()
-      .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.actorId, actorId), eq(idempotencyKeys.key, key)));
     if (!stored) throw new DomainError("idempotency_in_progress", "The Idempotency-Key changed hands; retry");
     if (stored.requestHash !== requestHash) {
       throw new DomainError("idempotency_key_reused", "This Idempotency-Key was used for a different request; use a new key", {
@@ -86,6 +165,14 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: 
     if (stored.responseStatus === null) {
       throw new DomainError("idempotency_in_progress", "A request with this Idempotency-Key is still being processed; retry shortly");
     }
+    if (stored.responseStatus < 300 && secretFieldsOf(request.routeOptions.config).length > 0) {
+      const createdId = (JSON.parse(stored.responseBody || "{}") as { id?: unknown }).id;
+      throw new DomainError(
+        "idempotency_secret_unavailable",
+        "This Idempotency-Key already created the resource, but its secret is shown only once and is not kept. Revoke it and create another with a new key.",
+        { field: "Idempotency-Key", details: { createdId: typeof createdId === "string" ? createdId : null } },
+      );
+    }
     reply.code(stored.responseStatus).headers({ ...stored.responseHeaders, "idempotent-replayed": "true" });
     return reply.send(stored.responseBody);
   });
@@ -94,9 +181,9 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: 
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
     request.idempotencyClaim = null;
-    const where = and(eq(idempotencyKeys.actorId, claim.actorId), eq(idempotencyKeys.key, claim.key));
+    request.transaction = null;
     if (reply.statusCode >= 500) {
-      await db.delete(idempotencyKeys).where(where);
+      await claim.transaction.end(false);
       return payload;
     }
     const headers: Record<string, string> = {};
@@ -104,15 +191,42 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: 
       const value = reply.getHeader(name);
       if (value !== undefined) headers[name] = String(value);
     }
-    await db
-      .update(idempotencyKeys)
-      .set({
-        responseStatus: reply.statusCode,
-        responseHeaders: headers,
-        responseBody: typeof payload === "string" ? payload : payload == null ? "" : String(payload),
-        completedAt: sql`now()`,
-      })
-      .where(where);
+    const notStored = (error: unknown) => {
+      // A refusal wrote nothing and stays what it was, only not remembered (a database error may have spoilt the transaction).
+      if (reply.statusCode >= 400) return payload;
+      // The write did not commit: never answer it as a success. The error handler turns this into a 500, which may be retried.
+      reply.removeHeader("location");
+      reply.removeHeader("etag");
+      throw error;
+    };
+    try {
+      await claim.transaction.tx
+        .update(idempotencyKeys)
+        .set({
+          responseStatus: reply.statusCode,
+          responseHeaders: headers,
+          responseBody: storedBody(payload, secretFieldsOf(request.routeOptions.config)),
+          completedAt: sql`now()`,
+        })
+        .where(and(eq(idempotencyKeys.actorId, claim.actorId), eq(idempotencyKeys.key, claim.key)));
+    } catch (error) {
+      await claim.transaction.end(false);
+      return notStored(error);
+    }
+    try {
+      await claim.transaction.end(true);
+    } catch (error) {
+      return notStored(error);
+    }
     return payload;
+  });
+
+  // Every reply passes onSend; this only guards a request that ended without one (its socket died).
+  app.addHook("onResponse", async (request) => {
+    const claim = request.idempotencyClaim;
+    if (!claim) return;
+    request.idempotencyClaim = null;
+    request.transaction = null;
+    await claim.transaction.end(false);
   });
 });

@@ -45,15 +45,18 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
   app.post(
     "/tokens",
     {
-      config: { idempotent: true },
+      // The secret is shown once: never stored with the key, so a retry cannot replay it.
+      config: { idempotent: { secretFields: ["token"] } },
       schema: {
         tags,
         summary: "Create an API token (for yourself; an admin may create one for anyone)",
+        description:
+          "The secret (`token`) is in this response only and is never stored. Accepts `Idempotency-Key`; a retry cannot return the secret again and answers 409 `idempotency_secret_unavailable` with `createdId`: revoke that token and create another with a new key.",
         body: Type.Object(
           { name: Type.String({ minLength: 1, maxLength: 100, description: "What the token is for, e.g. `slack bot`" }), personId: Type.Optional(Uuid) },
           { additionalProperties: false },
         ),
-        response: { 201: NewApiToken, ...errorResponses(400, 401, 403, 404, 422) },
+        response: { 201: NewApiToken, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
