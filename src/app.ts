@@ -7,10 +7,13 @@ import { sql } from "drizzle-orm";
 import { Type } from "typebox";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
+import { errorForLog } from "./http/error-log.ts";
 import { openApiOptions } from "./http/openapi.ts";
 import { authPlugin } from "./http/plugins/auth.ts";
-import { errorsPlugin, problem, sendProblem } from "./http/plugins/errors.ts";
+import { clientErrorHandler, errorsPlugin, frameworkErrors, problem, sendProblem } from "./http/plugins/errors.ts";
 import { idempotencyPlugin } from "./http/plugins/idempotency.ts";
+import { jsonBodyPlugin } from "./http/plugins/json-body.ts";
+import { limitsOptions, limitsPlugin, type LimitsOptions } from "./http/plugins/limits.ts";
 import { auditRoutes } from "./http/routes/audit/index.ts";
 import { dutyRoutes } from "./http/routes/duty/index.ts";
 import { meRoutes } from "./http/routes/me/index.ts";
@@ -30,8 +33,10 @@ import { errorResponses } from "./http/schemas.ts";
 import { configureValidation } from "./http/validation.ts";
 
 export interface AppOptions {
-  config: Pick<Config, "logLevel" | "bodyLimitBytes" | "publicUrl">;
+  config: Pick<Config, "logLevel" | "bodyLimitBytes" | "publicUrl"> & LimitsOptions & Partial<Pick<Config, "trustProxy">>;
   db: Db;
+  /** Where the log's JSON lines go (stdout when absent); tests capture it. */
+  logStream?: { write(line: string): void };
 }
 
 /** Secrets can sit in URLs (feed tokens): never log them. */
@@ -39,12 +44,23 @@ export function redactUrl(url: string): string {
   return url.replace(/(\/feeds\/)[^/?.]+/, "$1[redacted]");
 }
 
-function loggerOptions(level: string): FastifyServerOptions["logger"] {
+function loggerOptions(level: string, stream: AppOptions["logStream"]): FastifyServerOptions["logger"] {
   if (level === "silent") return false;
   return {
     level,
-    redact: ["req.headers.authorization", "req.headers.cookie", "headers.authorization"],
+    ...(stream ? { stream } : {}),
+    // Request lines carry no headers (see `req`); these catch a headers object logged on purpose.
+    redact: [
+      "req.headers.authorization",
+      "req.headers.cookie",
+      'req.headers["x-slack-signature"]',
+      "headers.authorization",
+      "headers.cookie",
+      'headers["x-slack-signature"]',
+    ],
     serializers: {
+      // Never a query's parameters or PostgreSQL's `detail`: they carry token hashes and signing secrets.
+      err: errorForLog,
       req: (req: { method: string; url: string; ip?: string; id?: string }) => ({
         method: req.method,
         url: redactUrl(req.url),
@@ -55,24 +71,29 @@ function loggerOptions(level: string): FastifyServerOptions["logger"] {
 }
 
 /** Builds the whole API. No port, no process handlers: server.ts and tests own those. */
-export async function buildApp({ config, db }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, db, logStream }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    logger: loggerOptions(config.logLevel, logStream),
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true },
+    trustProxy: config.trustProxy ?? false,
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   configureValidation(app);
   // JSON only: Fastify's text/plain parser would turn a wrong Content-Type into a confusing 400.
   app.removeContentTypeParser("text/plain");
+  await app.register(jsonBodyPlugin);
   app.addHook("onSend", async (request, reply, payload) => {
     reply.header("x-request-id", request.id);
     return payload;
   });
 
   await app.register(errorsPlugin);
+  await app.register(limitsPlugin, limitsOptions(config));
   await app.register(swagger, openApiOptions(config.publicUrl));
   await app.register(swaggerUi, { routePrefix: "/docs" });
 

@@ -20,6 +20,50 @@ describe("loadConfig", () => {
     expect(config).toMatchObject({ databaseUrl: "postgres://u@h/db", port: 8080, bootstrapToken: "rota_0123456789abcdefghij", dataDir: "/var/lib/rota" });
   });
 
+  it("limits default to on: 300 writes per token and 300 public requests per IP a minute, 15 s statements, no CORS", () => {
+    expect(loadConfig({})).toMatchObject({
+      rateLimitWritesPerMinute: 300,
+      rateLimitPublicPerMinute: 300,
+      corsOrigins: [],
+      trustProxy: false,
+      requestTimeoutMs: 30_000,
+      connectionTimeoutMs: 60_000,
+      keepAliveTimeoutMs: 72_000,
+      statementTimeoutMs: 15_000,
+    });
+  });
+
+  it("reads the limits, CORS origins and trusted proxies; 0 turns a limit off", () => {
+    const config = loadConfig({
+      ROTA_RATE_LIMIT_WRITES_PER_MINUTE: "0",
+      ROTA_RATE_LIMIT_PUBLIC_PER_MINUTE: "60",
+      ROTA_CORS_ORIGINS: "https://rota.example.com, http://localhost:5173",
+      ROTA_TRUST_PROXY: "10.0.0.0/8,127.0.0.1",
+      ROTA_STATEMENT_TIMEOUT_MS: "0",
+    });
+    expect(config).toMatchObject({
+      rateLimitWritesPerMinute: 0,
+      rateLimitPublicPerMinute: 60,
+      corsOrigins: ["https://rota.example.com", "http://localhost:5173"],
+      trustProxy: "10.0.0.0/8,127.0.0.1",
+      statementTimeoutMs: 0,
+    });
+    expect(loadConfig({ ROTA_TRUST_PROXY: "true" }).trustProxy).toBe(true);
+  });
+
+  it.each([
+    [{ ROTA_RATE_LIMIT_WRITES_PER_MINUTE: "-1" }, "ROTA_RATE_LIMIT_WRITES_PER_MINUTE"],
+    [{ ROTA_RATE_LIMIT_PUBLIC_PER_MINUTE: "lots" }, "ROTA_RATE_LIMIT_PUBLIC_PER_MINUTE"],
+    [{ ROTA_CORS_ORIGINS: "https://rota.example.com/app" }, "ROTA_CORS_ORIGINS"],
+    [{ ROTA_CORS_ORIGINS: "rota.example.com" }, "ROTA_CORS_ORIGINS"],
+    [{ ROTA_TRUST_PROXY: "yes please" }, "ROTA_TRUST_PROXY"],
+    [{ ROTA_STATEMENT_TIMEOUT_MS: "1.5" }, "ROTA_STATEMENT_TIMEOUT_MS"],
+    [{ ROTA_CONNECTION_TIMEOUT_MS: "0" }, "ROTA_CONNECTION_TIMEOUT_MS"],
+  ])("rejects the limit %j naming %s", (env, name) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(name);
+  });
+
   it.each([
     [{ PORT: "70000" }, "PORT"],
     [{ PORT: "3.5" }, "PORT"],

@@ -13,6 +13,21 @@ export interface Config {
   bodyLimitBytes: number;
   /** Public base URL, used in Location headers and docs. */
   publicUrl: string | undefined;
+  /** Writes (POST/PUT/PATCH/DELETE on /v1) per API token per minute; 0 turns the limit off. Per instance. */
+  rateLimitWritesPerMinute: number;
+  /** Requests per client IP per minute on unauthenticated routes that opt in (Slack, feeds); 0 turns it off. Per instance. */
+  rateLimitPublicPerMinute: number;
+  /** Browser origins allowed to call the API (CORS); empty = no CORS headers at all. */
+  corsOrigins: string[];
+  /** Fastify `trustProxy`: whose X-Forwarded-For to believe for the client IP (false, true, or proxy addresses/CIDRs). */
+  trustProxy: boolean | string;
+  /** Time for a client to send a whole request (slow clients); 0 = none. */
+  requestTimeoutMs: number;
+  /** An idle socket is closed after this long. */
+  connectionTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** PostgreSQL `statement_timeout` for every connection (lock waits included); 0 = none. */
+  statementTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -27,6 +42,28 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+const ORIGIN_PATTERN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+function corsOrigins(raw: string | undefined): string[] {
+  const origins = (raw ?? "").split(",").map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== "*" && !ORIGIN_PATTERN.test(origin)) {
+      throw new ConfigError(`ROTA_CORS_ORIGINS must be a comma-separated list of origins like https://rota.example.com (no path), or *; got "${origin}"`);
+    }
+  }
+  return origins;
+}
+
+// Behind a reverse proxy every client shares the proxy's IP unless its X-Forwarded-For is trusted.
+function trustProxy(raw: string | undefined): boolean | string {
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  if (!/^[0-9A-Fa-f:.,/ ]+$/.test(raw)) {
+    throw new ConfigError(`ROTA_TRUST_PROXY must be true, false, or comma-separated proxy addresses/CIDRs like 10.0.0.0/8; got "${raw}"`);
+  }
+  return raw;
 }
 
 /** Reads and validates the environment once, at start. */
@@ -51,5 +88,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     bodyLimitBytes: integer(env, "ROTA_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     publicUrl: env.ROTA_PUBLIC_URL || undefined,
+    rateLimitWritesPerMinute: integer(env, "ROTA_RATE_LIMIT_WRITES_PER_MINUTE", 300, 0, 1_000_000),
+    rateLimitPublicPerMinute: integer(env, "ROTA_RATE_LIMIT_PUBLIC_PER_MINUTE", 300, 0, 1_000_000),
+    corsOrigins: corsOrigins(env.ROTA_CORS_ORIGINS),
+    trustProxy: trustProxy(env.ROTA_TRUST_PROXY),
+    requestTimeoutMs: integer(env, "ROTA_REQUEST_TIMEOUT_MS", 30_000, 0, 3_600_000),
+    connectionTimeoutMs: integer(env, "ROTA_CONNECTION_TIMEOUT_MS", 60_000, 1_000, 3_600_000),
+    keepAliveTimeoutMs: integer(env, "ROTA_KEEP_ALIVE_TIMEOUT_MS", 72_000, 1_000, 3_600_000),
+    statementTimeoutMs: integer(env, "ROTA_STATEMENT_TIMEOUT_MS", 15_000, 0, 3_600_000),
   };
 }

@@ -2,6 +2,7 @@ import { buildApp } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createDb, dbConfigFrom } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
+import { applyServerTimeouts } from "./http/plugins/limits.ts";
 import { bootstrapAdmin } from "./services/bootstrap.ts";
 import { runMaintenance } from "./services/maintenance.ts";
 
@@ -19,6 +20,7 @@ try {
 const handle = await createDb(dbConfigFrom(config));
 await migrate(handle);
 const app = await buildApp({ config, db: handle.db });
+applyServerTimeouts(app.server, config);
 app.log.info({ database: handle.kind === "pglite" ? `pglite:${config.dataDir}` : "postgres" }, "database migrated");
 
 const boot = await bootstrapAdmin(handle.db, { token: config.bootstrapToken, email: config.bootstrapEmail, now: new Date() });

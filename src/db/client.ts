@@ -15,7 +15,7 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 
 export type DbConfig =
   | { kind: "pglite"; dataDir: string }
-  | { kind: "postgres"; url: string; maxConnections?: number };
+  | { kind: "postgres"; url: string; maxConnections?: number; statementTimeoutMs?: number };
 
 export interface DbHandle {
   db: Db;
@@ -33,15 +33,20 @@ export async function createDb(config: DbConfig): Promise<DbHandle> {
     const db = drizzlePglite({ client, schema }) as unknown as Db;
     return { db, kind: "pglite", driver: client, close: () => client.close() };
   }
-  const pool = new pg.Pool({ connectionString: config.url, max: config.maxConnections ?? 10 });
+  // statement_timeout (lock waits included) so no request waits on the database forever; 57014 answers 503.
+  const statementTimeout = config.statementTimeoutMs ? { statement_timeout: config.statementTimeoutMs } : {};
+  const pool = new pg.Pool({ connectionString: config.url, max: config.maxConnections ?? 10, ...statementTimeout });
   // An idle client erroring (server restart) must not crash the process.
   pool.on("error", () => {});
+  // Nor one checked out for a transaction when its connection drops: the pool
+  // stops listening while a client is out, and its query already rejects.
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = drizzlePg({ client: pool, schema }) as unknown as Db;
   return { db, kind: "postgres", driver: pool, close: () => pool.end() };
 }
 
-export function dbConfigFrom(config: { databaseUrl: string | undefined; dataDir: string }): DbConfig {
+export function dbConfigFrom(config: { databaseUrl: string | undefined; dataDir: string; statementTimeoutMs?: number }): DbConfig {
   return config.databaseUrl
-    ? { kind: "postgres", url: config.databaseUrl }
+    ? { kind: "postgres", url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs }
     : { kind: "pglite", dataDir: config.dataDir };
 }

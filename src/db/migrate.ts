@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import type { NodePgDatabase } from "drizzle-orm/node-postgres";
@@ -19,10 +20,14 @@ export async function migrate(handle: DbHandle): Promise<void> {
   }
   const lockClient = await (handle.driver as pg.Pool).connect();
   try {
+    // Waiting for another instance's migrations, or a long one, may outlast the pool's statement_timeout:
+    // this one session runs them without it.
+    await lockClient.query("SET statement_timeout = 0");
     await lockClient.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
-    await migratePg(handle.db as unknown as NodePgDatabase, { migrationsFolder });
+    await migratePg(drizzlePg({ client: lockClient }) as unknown as NodePgDatabase, { migrationsFolder });
   } finally {
     await lockClient.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY]).catch(() => {});
+    await lockClient.query("RESET statement_timeout").catch(() => {});
     lockClient.release();
   }
 }

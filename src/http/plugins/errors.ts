@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from "fastify-plugin";
 import { sqlStateOf, type DriverError } from "../../db/errors.ts";
 import { DomainError } from "../../domain/errors.ts";
+import { formatMessages } from "../validation.ts";
 
 const PROBLEM_BASE = "https://rota.dev/problems/";
 
@@ -66,11 +67,18 @@ export const statusByCode: Record<string, number> = {
   last_admin: 409,
   team_has_future_assignments: 409,
   idempotency_in_progress: 409,
+  idempotency_secret_unavailable: 409,
   precondition_failed: 412,
   idempotency_key_reused: 422,
   person_not_lead: 422,
   person_inactive: 422,
   serialization_failure: 409,
+  // Limits (src/http/plugins/limits.ts, server timeouts, PostgreSQL statement_timeout).
+  rate_limited: 429,
+  timeout: 503,
+  request_timeout: 408,
+  uri_too_long: 414,
+  headers_too_large: 431,
 };
 
 const titles: Record<number, string> = {
@@ -86,6 +94,10 @@ const titles: Record<number, string> = {
   422: "Unprocessable content",
   500: "Internal server error",
   503: "Service unavailable",
+  408: "Request timeout",
+  414: "URI too long",
+  429: "Too many requests",
+  431: "Request header fields too large",
 };
 
 export interface FieldError {
@@ -143,6 +155,8 @@ function fromDatabase(error: DriverError): ProblemBody | undefined {
     case "40001":
     case "40P01":
       return problem("serialization_failure", 409, "A concurrent change got there first; retry the request");
+    case "57014": // statement_timeout (ROTA_STATEMENT_TIMEOUT_MS): the database was too slow or a lock was held too long
+      return problem("timeout", 503, "The database did not answer in time; retry the request later");
     case "22P02":
     case "22007":
     case "22008":
@@ -173,6 +187,8 @@ function fieldErrors(validation: AjvError[], context: string | undefined): Field
       message = "is not a known field";
     } else if (e.keyword === "enum" && Array.isArray(e.params?.allowedValues)) {
       message = `must be one of ${(e.params.allowedValues as unknown[]).join(", ")}`;
+    } else if (e.keyword === "format" && typeof e.params?.format === "string" && formatMessages[e.params.format]) {
+      message = formatMessages[e.params.format]!;
     }
     const field = path || (context ?? "body");
     const key = `${field}|${message}`;
@@ -196,6 +212,10 @@ function fromFastify(error: FastifyError): ProblemBody | undefined {
       return problem("unsupported_media_type", 415, "Send the request body as application/json");
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return problem("invalid_request", 400, "Content-Length does not match the body");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return problem("uri_too_long", 414, "A path segment is longer than the server accepts (100 characters)");
+    case "FST_ERR_BAD_URL":
+      return problem("invalid_request", 400, "The URL is not valid (bad percent-encoding?)");
   }
   if (error instanceof SyntaxError && error.statusCode === 400) {
     return problem("malformed_json", 400, "The request body is not valid JSON");
@@ -229,6 +249,38 @@ export function problemFor(error: unknown, request: FastifyRequest): ProblemBody
     if (mapped) return mapped;
   }
   return fromFastify(fastifyError) ?? problem("internal", 500, "Something went wrong on our side; the request id identifies it in the logs");
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router's own refusals (a path segment over
+ * maxParamLength → 414, bad percent-encoding → 400) answer through the same map.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const body = problemFor(error, request);
+  request.log.info({ code: body.code, status: body.status }, "request rejected");
+  void sendProblem(reply, { ...body, instance: request.url.split("?")[0] });
+}
+
+/**
+ * Fastify's `clientErrorHandler`: errors Node's HTTP parser raises before
+ * there is a request (headers over maxHeaderSize → 431, a request not sent in
+ * time → 408, malformed HTTP → 400) are written to the socket as problem+json.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: { destroyed: boolean; writable: boolean; write(data: string): unknown; destroy(error?: Error): unknown }): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const body =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? problem("headers_too_large", 431, "The request line and headers are larger than the server accepts (16 KiB)")
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? problem("request_timeout", 408, "The request was not received in time")
+        : problem("invalid_request", 400, "The request is not valid HTTP");
+  if (socket.writable) {
+    const json = JSON.stringify(body);
+    socket.write(
+      `HTTP/1.1 ${body.status} ${body.title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /** One place turning every failure into RFC 9457 problem+json. */

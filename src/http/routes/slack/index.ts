@@ -29,7 +29,7 @@ export const slackRoutes: FastifyPluginAsyncTypebox<{ db: Db; cache: OnCallCache
   app.post(
     "/slack/commands",
     {
-      config: { auth: false },
+      config: { auth: false, ipRateLimit: true },
       schema: {
         tags,
         summary: "Slack slash command: /oncall [help | next | <schedule or team> | next <name>]",
