@@ -18,7 +18,10 @@ const runs = Number(process.env.FUZZ_RUNS ?? 3000);
 // Each batch starts from a freshly seeded database, so deletes and
 // successful writes early in a run do not starve the rest of real ids.
 const batchSize = Number(process.env.FUZZ_BATCH ?? 500);
-const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
+// CI replays one fixed seed, so a landing is never judged on a draw that no
+// one has seen; everywhere else each run explores a new one (npm run fuzz).
+const CI_SEED = 20_261_201;
+const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : process.env.CI ? CI_SEED : Math.floor(Math.random() * 2 ** 31);
 const collect = process.env.FUZZ_COLLECT === "1";
 
 let t: TestApp;

@@ -288,3 +288,28 @@ describe("finding 11: JSON bodies are UTF-8, unambiguous, and versioned writes h
     expect((await lead.post("/v1/shift-patterns", { teamId, personId: member.personId, rrule: "FREQ=DAILY;BYHOUR=9", start: "2031-01-06T09:00", endTime: "17:00" })).status).toBe(201);
   });
 });
+
+// Found by tests/fuzz.test.ts: the delete hit the foreign key from duty_programs.hours_team_id (500).
+describe("a team whose support hours a duty program uses", () => {
+  it("cannot be deleted: 409 team_in_use naming the program; once the program has its own hours, it can", async () => {
+    const team = await t.team({ name: "Hours source", timeZone: zone });
+    expect((await t.admin.request("PUT", `/v1/teams/${team.id}/support-hours`, { body: { windows: [{ days: ["mon"], start: "09:00", end: "17:00" }] } })).status).toBe(200);
+    const program = await t.admin.post("/v1/duty-programs", { name: "Follows Hours source", timeZone: zone, slotMinutes: 60, hoursTeamId: team.id });
+    expect(program.status).toBe(201);
+
+    const refused = await t.admin.delete(`/v1/teams/${team.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.headers["content-type"]).toContain("application/problem+json");
+    expect(refused.body.code).toBe("team_in_use");
+    expect(refused.body.dutyProgramIds).toEqual([program.body.id]);
+    expect(refused.body.detail).toContain("Follows Hours source");
+    expect((await t.admin.get(`/v1/teams/${team.id}`)).status).toBe(200);
+
+    const own = await t.admin.patch(`/v1/duty-programs/${program.body.id}`, {
+      hoursTeamId: null,
+      hours: { windows: [{ days: ["mon"], start: "09:00", end: "17:00" }] },
+    });
+    expect(own.status).toBe(200);
+    expect((await t.admin.delete(`/v1/teams/${team.id}`)).status).toBe(204);
+  });
+});

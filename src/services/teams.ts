@@ -1,5 +1,6 @@
 import type { Db } from "../db/client.ts";
 import type { PageRequest } from "../db/pagination.ts";
+import { createDutyRepository } from "../db/repositories/duty.ts";
 import { createPeopleRepository } from "../db/repositories/people.ts";
 import { createShiftRepository } from "../db/repositories/shifts.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
@@ -120,6 +121,14 @@ export async function deleteTeam(ctx: ServiceContext, id: string, ifMatch?: read
         "team_has_future_assignments",
         `The team has ${future} shift${future === 1 ? "" : "s"} that ${future === 1 ? "has" : "have"} not ended yet; delete or move them first`,
         { details: { futureShifts: future } },
+      );
+    }
+    const programs = await createDutyRepository(tx).programsUsingTeamHours(id);
+    if (programs.length > 0) {
+      throw new DomainError(
+        "team_in_use",
+        `Duty program${programs.length === 1 ? "" : "s"} ${programs.map((p) => `"${p.name}"`).join(", ")} take${programs.length === 1 ? "s" : ""} its hours from this team; give ${programs.length === 1 ? "it" : "them"} other hours first`,
+        { details: { dutyProgramIds: programs.map((p) => p.id) } },
       );
     }
     await repo.delete(id);

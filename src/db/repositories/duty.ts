@@ -44,6 +44,11 @@ export function createDutyRepository(db: Db) {
       return updateVersioned(db, dutyPrograms, id, version, values, now);
     },
 
+    /** Programs whose slots follow this team's support hours: the team cannot go while they do. */
+    async programsUsingTeamHours(teamId: string): Promise<{ id: string; name: string }[]> {
+      return db.select({ id: dutyPrograms.id, name: dutyPrograms.name }).from(dutyPrograms).where(eq(dutyPrograms.hoursTeamId, teamId)).orderBy(asc(dutyPrograms.name));
+    },
+
     async listPrograms(page: PageRequest) {
       const rows = await db
         .select()

@@ -66,6 +66,7 @@ export const statusByCode: Record<string, number> = {
   already_member: 409,
   last_admin: 409,
   team_has_future_assignments: 409,
+  team_in_use: 409,
   idempotency_in_progress: 409,
   idempotency_secret_unavailable: 409,
   precondition_failed: 412,
@@ -145,6 +146,7 @@ function fromDatabase(error: DriverError): ProblemBody | undefined {
     case "23505":
     case "23P01":
     case "23503":
+    case "23001": // restrict_violation: still referenced
     case "23514": {
       if (known) {
         return problem(known.code, statusByCode[known.code] ?? 409, known.detail, known.field ? { errors: [{ field: known.field, message: known.detail }] } : {});
