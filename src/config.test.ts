@@ -20,9 +20,9 @@ describe("loadConfig", () => {
     expect(config).toMatchObject({ databaseUrl: "postgres://u@h/db", port: 8080, bootstrapToken: "rota_0123456789abcdefghij", dataDir: "/var/lib/rota" });
   });
 
-  it("limits default to on: 300 writes per token and 300 public requests per IP a minute, 15 s statements, no CORS", () => {
+  it("limits default to on: 1,200 writes per token and 300 public requests per IP a minute, 15 s statements, no CORS", () => {
     expect(loadConfig({})).toMatchObject({
-      rateLimitWritesPerMinute: 300,
+      rateLimitWritesPerMinute: 1200,
       rateLimitPublicPerMinute: 300,
       corsOrigins: [],
       trustProxy: false,

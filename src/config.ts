@@ -88,7 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     bodyLimitBytes: integer(env, "ROTA_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     publicUrl: env.ROTA_PUBLIC_URL || undefined,
-    rateLimitWritesPerMinute: integer(env, "ROTA_RATE_LIMIT_WRITES_PER_MINUTE", 300, 0, 1_000_000),
+    rateLimitWritesPerMinute: integer(env, "ROTA_RATE_LIMIT_WRITES_PER_MINUTE", 1200, 0, 1_000_000),
     rateLimitPublicPerMinute: integer(env, "ROTA_RATE_LIMIT_PUBLIC_PER_MINUTE", 300, 0, 1_000_000),
     corsOrigins: corsOrigins(env.ROTA_CORS_ORIGINS),
     trustProxy: trustProxy(env.ROTA_TRUST_PROXY),
