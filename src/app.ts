@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { sql } from "drizzle-orm";
 import { Type } from "typebox";
-import type { Config } from "./config.ts";
+import { DEFAULT_IDEMPOTENCY_TTL_MS, type Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import { errorForLog } from "./http/error-log.ts";
 import { openApiOptions } from "./http/openapi.ts";
@@ -33,7 +33,7 @@ import { errorResponses } from "./http/schemas.ts";
 import { configureValidation } from "./http/validation.ts";
 
 export interface AppOptions {
-  config: Pick<Config, "logLevel" | "bodyLimitBytes" | "publicUrl"> & LimitsOptions & Partial<Pick<Config, "trustProxy">>;
+  config: Pick<Config, "logLevel" | "bodyLimitBytes" | "publicUrl"> & LimitsOptions & Partial<Pick<Config, "trustProxy" | "idempotencyTtlMs">>;
   db: Db;
   /** Where the log's JSON lines go (stdout when absent); tests capture it. */
   logStream?: { write(line: string): void };
@@ -121,7 +121,7 @@ export async function buildApp({ config, db, logStream }: AppOptions): Promise<F
   await app.register(
     async (v1) => {
       await v1.register(authPlugin, { db });
-      await v1.register(idempotencyPlugin, { db });
+      await v1.register(idempotencyPlugin, { db, ttlMs: config.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS });
       await v1.register(meRoutes, { db });
       await v1.register(peopleRoutes, { db });
       await v1.register(teamRoutes, { db });

@@ -30,7 +30,9 @@ describe("loadConfig", () => {
       connectionTimeoutMs: 60_000,
       keepAliveTimeoutMs: 72_000,
       statementTimeoutMs: 15_000,
+      idempotencyTtlMs: 24 * 3600_000,
     });
+    expect(loadConfig({ ROTA_IDEMPOTENCY_TTL_HOURS: "48" }).idempotencyTtlMs).toBe(48 * 3600_000);
   });
 
   it("reads the limits, CORS origins and trusted proxies; 0 turns a limit off", () => {
@@ -58,6 +60,7 @@ describe("loadConfig", () => {
     [{ ROTA_CORS_ORIGINS: "rota.example.com" }, "ROTA_CORS_ORIGINS"],
     [{ ROTA_TRUST_PROXY: "yes please" }, "ROTA_TRUST_PROXY"],
     [{ ROTA_STATEMENT_TIMEOUT_MS: "1.5" }, "ROTA_STATEMENT_TIMEOUT_MS"],
+    [{ ROTA_IDEMPOTENCY_TTL_HOURS: "0" }, "ROTA_IDEMPOTENCY_TTL_HOURS"],
     [{ ROTA_CONNECTION_TIMEOUT_MS: "0" }, "ROTA_CONNECTION_TIMEOUT_MS"],
   ])("rejects the limit %j naming %s", (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -28,7 +28,12 @@ export interface Config {
   keepAliveTimeoutMs: number;
   /** PostgreSQL `statement_timeout` for every connection (lock waits included); 0 = none. */
   statementTimeoutMs: number;
+  /** How long an Idempotency-Key is remembered; after that the same key starts a new request. */
+  idempotencyTtlMs: number;
 }
+
+/** `idempotencyTtlMs` when ROTA_IDEMPOTENCY_TTL_HOURS is unset: 24 hours. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export class ConfigError extends Error {}
 
@@ -96,5 +101,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     connectionTimeoutMs: integer(env, "ROTA_CONNECTION_TIMEOUT_MS", 60_000, 1_000, 3_600_000),
     keepAliveTimeoutMs: integer(env, "ROTA_KEEP_ALIVE_TIMEOUT_MS", 72_000, 1_000, 3_600_000),
     statementTimeoutMs: integer(env, "ROTA_STATEMENT_TIMEOUT_MS", 15_000, 0, 3_600_000),
+    idempotencyTtlMs: integer(env, "ROTA_IDEMPOTENCY_TTL_HOURS", 24, 1, 24 * 365) * 60 * 60 * 1000,
   };
 }

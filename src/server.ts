@@ -38,7 +38,7 @@ if (boot?.generated) {
 const MAINTENANCE_EVERY_MS = 60 * 60 * 1000;
 async function maintain() {
   try {
-    const result = await runMaintenance(handle.db, new Date());
+    const result = await runMaintenance(handle.db, new Date(), { idempotencyTtlMs: config.idempotencyTtlMs });
     const rolled = result.patterns ? result.patterns.created + result.patterns.skipped : 0;
     if (rolled > 0 || result.idempotencyKeysPruned > 0) app.log.info(result, "maintenance done");
   } catch (err) {

@@ -1,4 +1,5 @@
-/** Database errors as the drivers raise them (pg and PGlite alike). */
+/** Database errors as the drivers raise them (pg and PGlite alike), and what they mean as DomainErrors. */
+import { DomainError } from "../domain/errors.ts";
 
 export interface DriverError {
   code?: string;
@@ -19,3 +20,58 @@ export function sqlStateOf(error: unknown): DriverError | undefined {
   return undefined;
 }
 
+
+/**
+ * Database constraint names → what the client did wrong. Services catch the
+ * violations they expect; this is the net under them, so a race that a
+ * service could not pre-check still ends as a clear 409 naming the field,
+ * never a 500. Every unique index and primary key of src/db/schema that a
+ * request can hit has an entry.
+ */
+const constraintErrors: Record<string, { code: string; field?: string; message: string }> = {
+  people_email_lower_uq: { code: "email_taken", field: "email", message: "A person with this email already exists" },
+  teams_name_lower_uq: { code: "team_name_taken", field: "name", message: "A team with this name already exists" },
+  team_members_pk: { code: "already_member", field: "personId", message: "This person is already a member of the team" },
+  schedules_name_lower_uq: { code: "schedule_name_taken", field: "name", message: "A schedule with this name already exists" },
+  schedule_layers_position_uq: { code: "conflict", field: "layers", message: "Two layers of the schedule were written at the same position; retry" },
+  duty_programs_name_lower_uq: { code: "conflict", field: "name", message: "A duty program with this name already exists" },
+  duty_slots_program_start_uq: { code: "conflict", field: "start", message: "The duty program already has a slot starting then" },
+  duty_bookings_slot_person_uq: { code: "already_booked", field: "slotId", message: "The person already holds a seat in that slot" },
+  shifts_pattern_occurrence_uq: { code: "conflict", field: "patternId", message: "This occurrence of the pattern already has a shift" },
+  slack_workspaces_team_uq: { code: "conflict", field: "slackTeamId", message: "This Slack workspace is already connected" },
+  api_tokens_hash_uq: { code: "conflict", message: "The generated token collided with an existing one; retry" },
+  commitments_no_overlap: { code: "shift_overlaps", field: "start", message: "The person already has something at that time" },
+};
+
+/**
+ * A driver error as the DomainError it means (pg and PGlite alike), or
+ * undefined when it is not the client's doing (the caller answers 500).
+ * The HTTP layer maps the code to a status like any other DomainError.
+ */
+export function domainErrorFromDatabase(error: unknown): DomainError | undefined {
+  const db = sqlStateOf(error);
+  if (!db) return undefined;
+  switch (db.code) {
+    case "23505": // unique_violation
+    case "23P01": // exclusion_violation
+    case "23503": // foreign_key_violation
+    case "23001": // restrict_violation: still referenced
+    case "23514": { // check_violation
+      const known = db.constraint ? constraintErrors[db.constraint] : undefined;
+      if (known) return new DomainError(known.code, known.message, known.field ? { field: known.field } : {});
+      const code = db.code === "23514" ? "validation" : "conflict";
+      return new DomainError(code, `The change conflicts with existing data (${db.constraint ?? "constraint"})`);
+    }
+    case "40001": // serialization_failure
+    case "40P01": // deadlock_detected
+      return new DomainError("serialization_failure", "A concurrent change got there first; retry the request");
+    case "57014": // statement_timeout (ROTA_STATEMENT_TIMEOUT_MS): the database was too slow or a lock was held too long
+      return new DomainError("timeout", "The database did not answer in time; retry the request later");
+    case "22P02": // invalid_text_representation
+    case "22007": // invalid_datetime_format
+    case "22008": // datetime_field_overflow
+      return new DomainError("invalid_request", "A value has the wrong format");
+    default:
+      return undefined;
+  }
+}

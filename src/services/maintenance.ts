@@ -1,20 +1,15 @@
-import { lt } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { idempotencyKeys } from "../db/schema/index.ts";
-import { IDEMPOTENCY_TTL_MS } from "../http/idempotency-ttl.ts";
+import { pruneIdempotencyKeysOlderThan } from "../db/repositories/idempotency.ts";
 import { rollPatternsForward } from "./shift-patterns.ts";
 
 /**
  * The hourly housekeeping every instance runs: extend recurring shift
  * patterns to their horizon (advisory-locked, so one instance does it) and
- * forget Idempotency-Keys older than their 24-hour life (idempotent, safe
- * on all instances at once).
+ * forget Idempotency-Keys older than their life (config `idempotencyTtlMs`;
+ * idempotent, safe on all instances at once).
  */
-export async function runMaintenance(db: Db, now: Date) {
+export async function runMaintenance(db: Db, now: Date, options: { idempotencyTtlMs: number }) {
   const patterns = await rollPatternsForward(db, now);
-  const pruned = await db
-    .delete(idempotencyKeys)
-    .where(lt(idempotencyKeys.createdAt, new Date(now.getTime() - IDEMPOTENCY_TTL_MS)))
-    .returning({ key: idempotencyKeys.key });
-  return { patterns, idempotencyKeysPruned: pruned.length };
+  const idempotencyKeysPruned = await pruneIdempotencyKeysOlderThan(db, new Date(now.getTime() - options.idempotencyTtlMs));
+  return { patterns, idempotencyKeysPruned };
 }

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-import { sqlStateOf, type DriverError } from "../../db/errors.ts";
+import { domainErrorFromDatabase } from "../../db/errors.ts";
 import { DomainError } from "../../domain/errors.ts";
 import { formatMessages } from "../validation.ts";
 
@@ -63,6 +63,7 @@ export const statusByCode: Record<string, number> = {
   conflict: 409,
   email_taken: 409,
   team_name_taken: 409,
+  schedule_name_taken: 409,
   already_member: 409,
   last_admin: 409,
   team_has_future_assignments: 409,
@@ -127,47 +128,6 @@ export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyRepl
   return reply.code(body.status).type("application/problem+json").send(body);
 }
 
-/**
- * Database constraint names → what the client did wrong. Services catch the
- * violations they expect; this is the net under them, so a race that a
- * service could not pre-check still ends as a clear 409 and never a 500.
- */
-const constraintProblems: Record<string, { code: string; field?: string; detail: string }> = {
-  people_email_lower_uq: { code: "email_taken", field: "email", detail: "A person with this email already exists" },
-  teams_name_lower_uq: { code: "team_name_taken", field: "name", detail: "A team with this name already exists" },
-  team_members_pk: { code: "already_member", field: "personId", detail: "This person is already a member of the team" },
-  duty_programs_name_lower_uq: { code: "conflict", field: "name", detail: "A duty program with this name already exists" },
-  commitments_no_overlap: { code: "shift_overlaps", field: "start", detail: "The person already has something at that time" },
-};
-
-function fromDatabase(error: DriverError): ProblemBody | undefined {
-  const known = error.constraint ? constraintProblems[error.constraint] : undefined;
-  switch (error.code) {
-    case "23505":
-    case "23P01":
-    case "23503":
-    case "23001": // restrict_violation: still referenced
-    case "23514": {
-      if (known) {
-        return problem(known.code, statusByCode[known.code] ?? 409, known.detail, known.field ? { errors: [{ field: known.field, message: known.detail }] } : {});
-      }
-      const status = error.code === "23514" ? 422 : 409;
-      return problem(status === 422 ? "validation" : "conflict", status, `The change conflicts with existing data (${error.constraint ?? "constraint"})`);
-    }
-    case "40001":
-    case "40P01":
-      return problem("serialization_failure", 409, "A concurrent change got there first; retry the request");
-    case "57014": // statement_timeout (ROTA_STATEMENT_TIMEOUT_MS): the database was too slow or a lock was held too long
-      return problem("timeout", 503, "The database did not answer in time; retry the request later");
-    case "22P02":
-    case "22007":
-    case "22008":
-      return problem("invalid_request", 400, "A value has the wrong format");
-    default:
-      return undefined;
-  }
-}
-
 interface AjvError {
   instancePath?: string;
   keyword?: string;
@@ -229,6 +189,8 @@ function fromFastify(error: FastifyError): ProblemBody | undefined {
 }
 
 export function problemFor(error: unknown, request: FastifyRequest): ProblemBody {
+  // A database error the client caused (src/db/errors.ts) answers like any other DomainError.
+  if (!(error instanceof DomainError)) error = domainErrorFromDatabase(error) ?? error;
   if (error instanceof DomainError) {
     let status = statusByCode[error.code];
     if (status === undefined) {
@@ -244,11 +206,6 @@ export function problemFor(error: unknown, request: FastifyRequest): ProblemBody
     const errors = fieldErrors(fastifyError.validation, fastifyError.validationContext);
     const detail = errors.map((e) => `${e.field} ${e.message}`).join("; ");
     return problem("validation", 400, detail || "The request is invalid", { errors });
-  }
-  const db = sqlStateOf(error);
-  if (db) {
-    const mapped = fromDatabase(db);
-    if (mapped) return mapped;
   }
   return fromFastify(fastifyError) ?? problem("internal", 500, "Something went wrong on our side; the request id identifies it in the logs");
 }

@@ -1,11 +1,14 @@
 import { createHash } from "node:crypto";
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { FastifyContextConfig, FastifyInstance } from "fastify";
 import fp from "fastify-plugin";
 import type { Db } from "../../db/client.ts";
-import { idempotencyKeys } from "../../db/schema/index.ts";
+import {
+  claimIdempotencyKey,
+  findIdempotencyKey,
+  storeIdempotentResponse,
+  type StoredIdempotencyKey,
+} from "../../db/repositories/idempotency.ts";
 import { DomainError } from "../../domain/errors.ts";
-import { IDEMPOTENCY_TTL_MS } from "../idempotency-ttl.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -105,13 +108,14 @@ function canonicalJson(value: unknown): string {
  * point leaves neither, and the retry runs again. A 5xx rolls back both, so
  * it can be retried. A retry while the first runs waits for it on the key's
  * row, then gets the stored response (`Idempotent-Replayed: true`); the same
- * key with another body is a 422. Keys are per caller and live 24 hours.
+ * key with another body is a 422. Keys are per caller and live `ttlMs`
+ * (config `idempotencyTtlMs`, ROTA_IDEMPOTENCY_TTL_HOURS, 24 hours by default).
  *
  * While that transaction is open, the request must not touch the database
  * other than through it (PGlite has one connection: it would wait forever).
  */
-export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: Db }) => {
-  const { db } = options;
+export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: Db; ttlMs: number }) => {
+  const { db, ttlMs } = options;
   app.decorateRequest("transaction", null);
   app.decorateRequest("idempotencyClaim", null);
 
@@ -127,31 +131,26 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: 
     const path = request.url.split("?")[0] ?? request.url;
     const requestHash = createHash("sha256").update(`POST ${path}\n${canonicalJson(request.body ?? null)}`).digest("hex");
     const now = new Date();
-    const where = and(eq(idempotencyKeys.actorId, actorId), eq(idempotencyKeys.key, key));
 
     const transaction = await openTransaction(db);
-    let stored: typeof idempotencyKeys.$inferSelect | undefined;
+    let stored: StoredIdempotencyKey | undefined;
     try {
       // On PostgreSQL a concurrent request with this key waits here until the first commits or rolls back.
-      const claimed = await transaction.tx
-        .insert(idempotencyKeys)
-        .values({ actorId, key, method: "POST", path, requestHash, createdAt: now })
-        .onConflictDoUpdate({
-          target: [idempotencyKeys.actorId, idempotencyKeys.key],
-          // Take over an expired key, or an old-style claim abandoned by a crashed request.
-          set: { path, requestHash, createdAt: now, responseStatus: null, responseHeaders: null, responseBody: null, completedAt: null },
-          setWhere: or(
-            lt(idempotencyKeys.createdAt, new Date(now.getTime() - IDEMPOTENCY_TTL_MS)),
-            and(isNull(idempotencyKeys.completedAt), lt(idempotencyKeys.createdAt, new Date(now.getTime() - ABANDONED_CLAIM_MS))),
-          ),
-        })
-        .returning({ key: idempotencyKeys.key });
-      if (claimed.length > 0) {
+      const claimed = await claimIdempotencyKey(transaction.tx, {
+        actorId,
+        key,
+        path,
+        requestHash,
+        now,
+        ttlMs,
+        abandonedAfterMs: ABANDONED_CLAIM_MS,
+      });
+      if (claimed) {
         request.idempotencyClaim = { actorId, key, transaction };
         request.transaction = transaction.tx;
         return;
       }
-      [stored] = await transaction.tx.select().from(idempotencyKeys).where(where);
+      stored = await findIdempotencyKey(transaction.tx, actorId, key);
     } finally {
       if (!request.idempotencyClaim) await transaction.end(false);
     }
@@ -200,15 +199,11 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: 
       throw error;
     };
     try {
-      await claim.transaction.tx
-        .update(idempotencyKeys)
-        .set({
-          responseStatus: reply.statusCode,
-          responseHeaders: headers,
-          responseBody: storedBody(payload, secretFieldsOf(request.routeOptions.config)),
-          completedAt: sql`now()`,
-        })
-        .where(and(eq(idempotencyKeys.actorId, claim.actorId), eq(idempotencyKeys.key, claim.key)));
+      await storeIdempotentResponse(claim.transaction.tx, claim.actorId, claim.key, {
+        status: reply.statusCode,
+        headers,
+        body: storedBody(payload, secretFieldsOf(request.routeOptions.config)),
+      });
     } catch (error) {
       await claim.transaction.end(false);
       return notStored(error);

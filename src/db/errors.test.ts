@@ -1,0 +1,52 @@
+import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
+import { describe, expect, it } from "vitest";
+import { domainErrorFromDatabase } from "./errors.ts";
+import * as schema from "./schema/index.ts";
+
+/** What the drivers raise (node-postgres and PGlite alike): a message with a SQLSTATE, wrapped by drizzle. */
+function driverError(code: string, constraint?: string): Error {
+  return new Error("Failed query", { cause: Object.assign(new Error("violation"), { code, constraint }) });
+}
+
+describe("domainErrorFromDatabase", () => {
+  it("a duplicate schedule name is schedule_name_taken naming `name`", () => {
+    const error = domainErrorFromDatabase(driverError("23505", "schedules_name_lower_uq"));
+    expect(error).toMatchObject({ code: "schedule_name_taken", field: "name" });
+  });
+
+  it("every unique index and unique constraint in the schema has its own entry", () => {
+    const names = (Object.values(schema) as unknown[])
+      .filter((value): value is PgTable => value instanceof PgTable)
+      .flatMap((table) => {
+        const config = getTableConfig(table);
+        return [
+          ...config.indexes.filter((index) => index.config.unique).map((index) => index.config.name),
+          ...config.uniqueConstraints.map((unique) => unique.name),
+          ...config.columns.filter((column) => column.isUnique).map((column) => column.uniqueName),
+        ];
+      });
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    for (const name of names) {
+      const error = domainErrorFromDatabase(driverError("23505", name));
+      expect(error?.message, name).not.toMatch(/conflicts with existing data/);
+    }
+  });
+
+  it.each([
+    ["40001", "serialization_failure"],
+    ["40P01", "serialization_failure"],
+    ["57014", "timeout"],
+    ["22P02", "invalid_request"],
+    ["22007", "invalid_request"],
+    ["22008", "invalid_request"],
+    ["23514", "validation"],
+    ["23503", "conflict"],
+  ])("SQLSTATE %s → %s", (code, expected) => {
+    expect(domainErrorFromDatabase(driverError(code))?.code).toBe(expected);
+  });
+
+  it("anything else is not the client's doing: undefined (a 500)", () => {
+    expect(domainErrorFromDatabase(driverError("53300"))).toBeUndefined();
+    expect(domainErrorFromDatabase(new Error("no SQLSTATE"))).toBeUndefined();
+  });
+});
