@@ -1,6 +1,15 @@
 # syntax=docker/dockerfile:1
-# Rota API. TypeScript runs through tsx (a runtime dependency), so there is
-# no build step: the image is production dependencies plus the sources.
+# Rota API. The builder compiles src/ to JavaScript (tsc → dist/); the image
+# runs plain node on dist/ with production dependencies only (no tsx, no
+# TypeScript, no sources).
+
+FROM node:22-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
 
 FROM node:22-slim AS deps
 WORKDIR /app
@@ -15,8 +24,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
+# dist/db/migrate.js finds the migrations at ../../drizzle, i.e. /app/drizzle.
 COPY drizzle ./drizzle
-COPY src ./src
+COPY --from=build /app/dist ./dist
 # The embedded database lives in /data unless DATABASE_URL points at PostgreSQL.
 RUN mkdir -p /data && chown node:node /data
 USER node
@@ -25,4 +35,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # node directly (not npm) so SIGTERM reaches the server and it shuts down gracefully.
-CMD ["node", "--import", "tsx", "src/server.ts"]
+CMD ["node", "dist/server.js"]

@@ -7,6 +7,10 @@ import type { PgliteDatabase } from "drizzle-orm/pglite";
 import type pg from "pg";
 import type { DbHandle } from "./client.ts";
 
+/**
+ * The drizzle/ folder at the package root: two levels up both from src/db/migrate.ts (tsx, tests) and from
+ * its build output dist/db/migrate.js (tsconfig.build.json keeps rootDir src, so dist/ mirrors src/).
+ */
 export const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
 /** Arbitrary, fixed: serialises migrations when several instances start at once. */
