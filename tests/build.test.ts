@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { builtinModules } from "node:module";
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDbKind } from "./helpers/db.ts";
+import { startServerProcess, stopServerProcess } from "./helpers/server-process.ts";
 
 /**
  * `npm start` runs `node dist/server.js`, the output of `npm run build` (tsconfig.build.json). Built here into a
@@ -71,37 +72,15 @@ describe.skipIf(testDbKind() !== "pglite")("the compiled start (npm run build â†
   });
 
   it("runs on plain node: migrates an empty database from drizzle/, answers /healthz, stops cleanly on SIGTERM", async () => {
-    const child = spawn(process.execPath, [join(dir, "dist", "server.js")], {
-      cwd: dir,
-      // No loader: NODE_OPTIONS from a test runner must not smuggle tsx in.
-      env: { ...process.env, NODE_OPTIONS: "", HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ROTA_DATA_DIR: join(dir, "data") },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const logs: string[] = [];
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join("\n")}`)), 45_000);
-      const onData = (chunk: Buffer) => {
-        for (const line of chunk.toString().split("\n").filter(Boolean)) {
-          logs.push(line);
-          const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
-          if (match) {
-            clearTimeout(timer);
-            resolve(Number(match[1]));
-          }
-        }
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      void exited.then((code) => reject(new Error(`server exited with ${code}:\n${logs.join("\n")}`)));
-    });
+    // No loader: NODE_OPTIONS from a test runner must not smuggle tsx in.
+    const server = await startServerProcess([join(dir, "dist", "server.js")], { NODE_OPTIONS: "", ROTA_DATA_DIR: join(dir, "data") }, dir);
+    const { port, logs } = server;
 
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(health.status).toBe(200);
     expect(logs.some((l) => l.includes("database migrated"))).toBe(true);
     expect(logs.filter((l) => l.includes("shown only now"))).toHaveLength(1);
 
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await stopServerProcess(server)).toBe(0);
   }, 60_000);
 });

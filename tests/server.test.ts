@@ -1,48 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testDbKind } from "./helpers/db.ts";
+import { startServerProcess, stopServerProcess } from "./helpers/server-process.ts";
 
-/** `npm start` as a user runs it: src/server.ts under tsx, configured by the environment only. */
-interface Running {
-  child: ChildProcess;
-  port: number;
-  logs: string[];
-  exited: Promise<number | null>;
-}
-
-async function start(env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-    env: { ...process.env, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const logs: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join("\n")}`)), 45_000);
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString().split("\n").filter(Boolean)) {
-        logs.push(line);
-        const match = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(line);
-        if (match) {
-          clearTimeout(timer);
-          resolve(Number(match[1]));
-        }
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    void exited.then((code) => reject(new Error(`server exited with ${code}:\n${logs.join("\n")}`)));
-  });
-  return { child, port, logs, exited };
-}
-
-async function stop(server: Running): Promise<number | null> {
-  server.child.kill("SIGTERM");
-  return server.exited;
-}
+/** The server as `npm run dev` runs it: src/server.ts under tsx (tests/build.test.ts covers the compiled start). */
+const start = (env: Record<string, string>) => startServerProcess(["--import", "tsx", "src/server.ts"], env);
+const stop = stopServerProcess;
 
 let env: Record<string, string>;
 let cleanup: () => Promise<void>;
