@@ -59,7 +59,7 @@ export interface Occurrence {
   end: Date;
 }
 
-const FREQUENCIES = { YEARLY: 0, MONTHLY: 1, WEEKLY: 2, DAILY: 3, HOURLY: 4 } as const;
+export const FREQUENCIES = { YEARLY: 0, MONTHLY: 1, WEEKLY: 2, DAILY: 3, HOURLY: 4 } as const;
 const DAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 const MAX_INTERVAL = 1000;
 const MAX_DURATION_MINUTES = 31 * 1440;

@@ -6,7 +6,7 @@ import { createShiftRepository } from "../db/repositories/shifts.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
 import type { ShiftPattern, Team } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
-import { expandPattern, validateRecurrence } from "../domain/recurrence.ts";
+import { FREQUENCIES, compileRecurrence, expandPattern, validateRecurrence, type RecurrenceRule } from "../domain/recurrence.ts";
 import { TimeContext } from "../domain/wallclock.ts";
 import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
@@ -109,13 +109,14 @@ export async function materializePattern(tx: Db, pattern: ShiftPattern, team: Te
  * back-to-back shifts that minimum shift blocks forbid anyway, and 56 days of
  * them is over a thousand shifts checked one by one in a single request.
  */
-function requireAtMostDaily(rrule: string): void {
-  for (const part of rrule.trim().replace(/^RRULE:/i, "").split(";")) {
-    const [key = "", value = ""] = part.split("=").map((s) => s.trim().toUpperCase());
-    if (key === "FREQ" && !["DAILY", "WEEKLY", "MONTHLY", "YEARLY"].includes(value)) {
-      throw new DomainError("invalid_rrule", `Shift patterns repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY), not FREQ=${value}`, { field: "rrule" });
-    }
-    if ((key === "BYHOUR" || key === "BYMINUTE") && value.includes(",")) {
+function requireAtMostDaily(rule: RecurrenceRule): void {
+  // The domain's RRULE compiler has parsed and checked the rule already; read its options rather than the text again.
+  const { options } = compileRecurrence(rule);
+  if (options.freq === FREQUENCIES.HOURLY) {
+    throw new DomainError("invalid_rrule", "Shift patterns repeat at most daily (FREQ=DAILY, WEEKLY, MONTHLY or YEARLY), not FREQ=HOURLY", { field: "rrule" });
+  }
+  for (const [key, values] of [["BYHOUR", options.byhour], ["BYMINUTE", options.byminute]] as const) {
+    if ([values ?? []].flat().length > 1) {
       throw new DomainError("invalid_rrule", `${key} may name one value: a shift pattern gives one shift a day, at the time of start`, { field: "rrule" });
     }
   }
@@ -132,7 +133,7 @@ export async function createPattern(ctx: ServiceContext, input: PatternInput): P
     if (!team) throw new DomainError("not_found", `No team with id ${input.teamId}`, { field: "teamId" });
     requireShiftRights(ctx.actor, team, personId, input.outsideSupportHours ?? false, "schedule shifts");
     validateRecurrence({ rrule: input.rrule, start: input.start, zone: team.timeZone });
-    requireAtMostDaily(input.rrule);
+    requireAtMostDaily({ rrule: input.rrule, start: input.start, zone: team.timeZone });
     const pattern = await createShiftRepository(tx).insertPattern({
       teamId: team.id,
       personId,
