@@ -2,9 +2,9 @@
 // `npm run lint:layers` (and .ci/run) fails on any import that breaks these rules.
 //
 // src/app.ts and src/server.ts are the composition roots: they wire db, services and http
-// together, so they may import every layer. That is why app.ts may run drizzle itself for
-// /healthz (a reachability probe with no use case behind it) and server.ts may call
-// services/maintenance.ts. Nothing may import them back (no-circular catches that).
+// together, so they may import every layer (server.ts calls services/maintenance.ts).
+// Nothing may import them back (no-circular catches that). Routes are one service call
+// each: they import services and http helpers, never db.
 //
 // src/slack is pure parsing, signature checking and message formatting (luxon and node:crypto
 // only), used by services/slack.ts: it sits beside domain, under services, and may import domain.
@@ -42,6 +42,13 @@ module.exports = {
       severity: "error",
       from: { path: "^src/services/" },
       to: { path: ["^src/http/", "^src/(app|server)\\.ts$"] },
+    },
+    {
+      name: "routes-call-services",
+      comment: "A route handler is one service call on request.ctx: routes never reach the database themselves.",
+      severity: "error",
+      from: { path: "^src/http/routes/" },
+      to: { path: ["^src/db/", "^node_modules/(drizzle-orm|pg|@electric-sql/pglite)(/|$)"] },
     },
     {
       name: "no-circular",

@@ -3,33 +3,19 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { sql } from "drizzle-orm";
-import { Type } from "typebox";
+import fp from "fastify-plugin";
 import { DEFAULT_IDEMPOTENCY_TTL_MS, type Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import { errorForLog } from "./http/error-log.ts";
 import { openApiOptions } from "./http/openapi.ts";
 import { authPlugin } from "./http/plugins/auth.ts";
-import { clientErrorHandler, errorsPlugin, frameworkErrors, problem, sendProblem } from "./http/plugins/errors.ts";
+import { clientErrorHandler, errorsPlugin, frameworkErrors } from "./http/plugins/errors.ts";
 import { idempotencyPlugin } from "./http/plugins/idempotency.ts";
 import { jsonBodyPlugin } from "./http/plugins/json-body.ts";
 import { limitsOptions, limitsPlugin, type LimitsOptions } from "./http/plugins/limits.ts";
-import { auditRoutes } from "./http/routes/audit/index.ts";
-import { dutyRoutes } from "./http/routes/duty/index.ts";
-import { meRoutes } from "./http/routes/me/index.ts";
-import { onCallRoutes } from "./http/routes/oncall/index.ts";
-import { scheduleRoutes } from "./http/routes/schedules/index.ts";
-import { slackRoutes } from "./http/routes/slack/index.ts";
+import { v1Routes } from "./http/routes/index.ts";
+import { healthRoutes } from "./http/routes/health/index.ts";
 import { OnCallCache } from "./services/oncall.ts";
-import { peopleRoutes } from "./http/routes/people/index.ts";
-import { teamRoutes } from "./http/routes/teams/index.ts";
-import { shiftPatternRoutes } from "./http/routes/shift-patterns/index.ts";
-import { shiftRoutes } from "./http/routes/shifts/index.ts";
-import { teamScheduleRoutes } from "./http/routes/team-schedule/index.ts";
-import { swapRoutes } from "./http/routes/swaps/index.ts";
-import { timeOffRoutes } from "./http/routes/time-off/index.ts";
-import { tokenRoutes } from "./http/routes/tokens/index.ts";
-import { errorResponses } from "./http/schemas.ts";
 import { configureValidation } from "./http/validation.ts";
 
 export interface AppOptions {
@@ -37,6 +23,19 @@ export interface AppOptions {
   db: Db;
   /** Where the log's JSON lines go (stdout when absent); tests capture it. */
   logStream?: { write(line: string): void };
+  /** The time a request is made at (read once per request); tests may pin it. */
+  clock?: () => Date;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** The database every route and hook uses: decorated once, here. */
+    db: Db;
+    /** The clock `request.ctx.now` is read from. */
+    clock: () => Date;
+    /** One on-call timeline cache per app instance, shared by /oncall and Slack. */
+    onCallCache: OnCallCache;
+  }
 }
 
 /** Secrets can sit in URLs (feed tokens): never log them. */
@@ -70,9 +69,9 @@ function loggerOptions(level: string, stream: AppOptions["logStream"]): FastifyS
   };
 }
 
-/** Builds the whole API. No port, no process handlers: server.ts and tests own those. */
-export async function buildApp({ config, db, logStream }: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+/** The Fastify server options: logger, limits, framework error handlers. Only the constructor takes these. */
+export function serverOptions(config: AppOptions["config"], logStream?: AppOptions["logStream"]): FastifyServerOptions {
+  return {
     logger: loggerOptions(config.logLevel, logStream),
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: "x-request-id",
@@ -81,66 +80,52 @@ export async function buildApp({ config, db, logStream }: AppOptions): Promise<F
     trustProxy: config.trustProxy ?? false,
     frameworkErrors,
     clientErrorHandler,
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  };
+}
 
-  configureValidation(app);
-  // JSON only: Fastify's text/plain parser would turn a wrong Content-Type into a confusing 400.
-  app.removeContentTypeParser("text/plain");
-  await app.register(jsonBodyPlugin);
-  app.addHook("onSend", async (request, reply, payload) => {
-    reply.header("x-request-id", request.id);
-    return payload;
-  });
+/**
+ * The whole API as one plugin, as in fastify/demo: server.ts and tests
+ * register it on a Fastify built with `serverOptions`. Layers, in order:
+ * external (JSON parsing, errors, limits, OpenAPI), app (the database and
+ * services decorated once, auth building `request.ctx`, idempotency), then
+ * routes (src/http/routes, one folder per resource).
+ */
+export const rotaApp = fp(
+  async (app: FastifyInstance, { config, db, clock = () => new Date() }: Omit<AppOptions, "logStream">) => {
+    configureValidation(app);
+    // JSON only: Fastify's text/plain parser would turn a wrong Content-Type into a confusing 400.
+    app.removeContentTypeParser("text/plain");
+    await app.register(jsonBodyPlugin);
+    app.addHook("onSend", async (request, reply, payload) => {
+      reply.header("x-request-id", request.id);
+      return payload;
+    });
 
-  await app.register(errorsPlugin);
-  await app.register(limitsPlugin, limitsOptions(config));
-  await app.register(swagger, openApiOptions(config.publicUrl));
-  await app.register(swaggerUi, { routePrefix: "/docs" });
+    await app.register(errorsPlugin);
+    await app.register(limitsPlugin, limitsOptions(config));
+    await app.register(swagger, openApiOptions(config.publicUrl));
+    await app.register(swaggerUi, { routePrefix: "/docs" });
 
-  app.get(
-    "/healthz",
-    {
-      schema: {
-        tags: ["meta"],
-        summary: "Liveness and database reachability",
-        security: [],
-        response: { 200: Type.Object({ status: Type.Literal("ok") }), ...errorResponses(503) },
+    app.decorate("db", db);
+    app.decorate("clock", clock);
+    app.decorate("onCallCache", new OnCallCache());
+
+    await app.register(healthRoutes);
+    await app.register(
+      async (v1) => {
+        await v1.register(authPlugin);
+        await v1.register(idempotencyPlugin, { ttlMs: config.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS });
+        for (const routes of v1Routes) await v1.register(routes);
       },
-    },
-    async (request, reply) => {
-      try {
-        await db.execute(sql`SELECT 1`);
-        return { status: "ok" as const };
-      } catch (err) {
-        request.log.error({ err }, "database unreachable");
-        return sendProblem(reply, problem("unavailable", 503, "The database is unreachable"));
-      }
-    },
-  );
+      { prefix: "/v1" },
+    );
+  },
+  { name: "rota", fastify: "5.x" },
+);
 
-  await app.register(
-    async (v1) => {
-      await v1.register(authPlugin, { db });
-      await v1.register(idempotencyPlugin, { db, ttlMs: config.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS });
-      await v1.register(meRoutes, { db });
-      await v1.register(peopleRoutes, { db });
-      await v1.register(teamRoutes, { db });
-      await v1.register(tokenRoutes, { db });
-      await v1.register(teamScheduleRoutes, { db });
-      await v1.register(shiftRoutes, { db });
-      await v1.register(shiftPatternRoutes, { db });
-      await v1.register(dutyRoutes, { db });
-      await v1.register(scheduleRoutes, { db });
-      // One timeline cache per app instance, shared by /oncall and Slack.
-      const cache = new OnCallCache();
-      await v1.register(onCallRoutes, { db, cache });
-      await v1.register(slackRoutes, { db, cache });
-      await v1.register(timeOffRoutes, { db });
-      await v1.register(swapRoutes, { db });
-      await v1.register(auditRoutes, { db });
-    },
-    { prefix: "/v1" },
-  );
-
+/** Fastify with the API registered: the one-liner for scripts, benches and tests that need no options of their own. */
+export async function buildApp({ logStream, ...options }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions(options.config, logStream)).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(rotaApp, options);
   return app;
 }

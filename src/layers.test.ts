@@ -28,7 +28,7 @@ describe("layers (npm run lint:layers)", () => {
     expect(result.exitCode).toBe(0);
   }, 60_000);
 
-  it("domain → http, services → http, db → services and a cycle each fail it", async () => {
+  it("domain → http, services → http, db → services, a route → db and a cycle each fail it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "rota-layers-"));
     try {
       const files: Record<string, string> = {
@@ -37,6 +37,7 @@ describe("layers (npm run lint:layers)", () => {
         "src/http/plugins/errors.ts": "export const errors = 1;\n",
         "src/services/use-case.ts": 'import { errors } from "../http/plugins/errors.ts";\nexport const useCase = errors;\n',
         "src/db/repository.ts": 'import { useCase } from "../services/use-case.ts";\nexport const repository = useCase;\n',
+        "src/http/routes/things/index.ts": 'import { repository } from "../../../db/repository.ts";\nexport const routes = repository;\n',
         "src/domain/a.ts": 'import { b } from "./b.ts";\nexport const a = () => b;\n',
         "src/domain/b.ts": 'import { a } from "./a.ts";\nexport const b = () => a;\n',
       };
@@ -49,6 +50,7 @@ describe("layers (npm run lint:layers)", () => {
       expect(result.output).toMatch(/domain-is-pure: src\/domain\/rule\.ts → src\/http\/plugins\/errors\.ts/);
       expect(result.output).toMatch(/services-below-http: src\/services\/use-case\.ts → src\/http\/plugins\/errors\.ts/);
       expect(result.output).toMatch(/db-below-services: src\/db\/repository\.ts → src\/services\/use-case\.ts/);
+      expect(result.output).toMatch(/routes-call-services: src\/http\/routes\/things\/index\.ts → src\/db\/repository\.ts/);
       expect(result.output).toMatch(/no-circular: src\/domain\/[ab]\.ts →/);
     } finally {
       await rm(dir, { recursive: true, force: true });

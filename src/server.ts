@@ -1,4 +1,5 @@
-import { buildApp } from "./app.ts";
+import Fastify from "fastify";
+import { rotaApp, serverOptions } from "./app.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createDb, dbConfigFrom } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
@@ -19,7 +20,8 @@ try {
 
 const handle = await createDb(dbConfigFrom(config));
 await migrate(handle);
-const app = await buildApp({ config, db: handle.db });
+const app = Fastify(serverOptions(config));
+await app.register(rotaApp, { config, db: handle.db });
 applyServerTimeouts(app.server, config);
 app.log.info({ database: handle.kind === "pglite" ? `pglite:${config.dataDir}` : "postgres" }, "database migrated");
 

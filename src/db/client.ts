@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { sql, type ExtractTablesWithRelations } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -49,4 +49,9 @@ export function dbConfigFrom(config: { databaseUrl: string | undefined; dataDir:
   return config.databaseUrl
     ? { kind: "postgres", url: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs }
     : { kind: "pglite", dataDir: config.dataDir };
+}
+
+/** One round trip to the database: throws when it does not answer. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await db.execute(sql`SELECT 1`);
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
-import { buildApp } from "../../src/app.ts";
+import Fastify from "fastify";
+import { rotaApp, serverOptions, type AppOptions } from "../../src/app.ts";
 import type { LimitsOptions } from "../../src/http/plugins/limits.ts";
 import type { DbHandle } from "../../src/db/client.ts";
 import type { PersonRole } from "../../src/db/schema/index.ts";
@@ -70,14 +71,17 @@ function client(app: FastifyInstance, token: string | undefined): Client {
 }
 
 /** The whole API on a fresh database for one test file, with a bootstrapped admin. */
-export async function createTestApp(options: { logLevel?: string; logStream?: { write(line: string): void }; limits?: LimitsOptions } = {}): Promise<TestApp> {
+export async function createTestApp(options: { logLevel?: string; logStream?: { write(line: string): void }; limits?: LimitsOptions; clock?: () => Date } = {}): Promise<TestApp> {
   const handle = await createTestDatabase();
   const boot = await bootstrapAdmin(handle.db, { token: ADMIN_TOKEN, email: "admin@example.test", now: new Date() });
   if (!boot) throw new Error("test database was not empty");
   // ROTA_TEST_LOG=error (or debug) shows the server log while debugging a test.
   const logLevel = options.logLevel ?? process.env.ROTA_TEST_LOG ?? "silent";
   // Rate limits are off unless a test asks for them (`limits`): other files send many writes.
-  const app = await buildApp({ config: { logLevel, bodyLimitBytes: 64 * 1024, publicUrl: undefined, ...options.limits }, db: handle.db, logStream: options.logStream });
+  const config: AppOptions["config"] = { logLevel, bodyLimitBytes: 64 * 1024, publicUrl: undefined, ...options.limits };
+  // The app is a plugin: tests register it as server.ts does, on a Fastify of their own.
+  const app = Fastify(serverOptions(config, options.logStream));
+  await app.register(rotaApp, { config, db: handle.db, ...(options.clock ? { clock: options.clock } : {}) });
   await app.ready();
   const admin = Object.assign(client(app, ADMIN_TOKEN), { personId: boot.personId });
 

@@ -102,7 +102,7 @@ function canonicalJson(value: unknown): string {
 /**
  * `Idempotency-Key` for POSTs that opt in. The first request with a key
  * opens a transaction, claims the key in it, runs the handler's writes in it
- * (`request.transaction`, which `contextOf` hands to the service) and stores
+ * (`request.transaction`, which `request.ctx` hands to the service) and stores
  * the response in it before committing; only then does the response go out.
  * So a key's outcome is stored exactly when the write is: a crash at any
  * point leaves neither, and the retry runs again. A 5xx rolls back both, so
@@ -114,8 +114,9 @@ function canonicalJson(value: unknown): string {
  * While that transaction is open, the request must not touch the database
  * other than through it (PGlite has one connection: it would wait forever).
  */
-export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: Db; ttlMs: number }) => {
-  const { db, ttlMs } = options;
+export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { ttlMs: number }) => {
+  const { ttlMs } = options;
+  const { db } = app;
   app.decorateRequest("transaction", null);
   app.decorateRequest("idempotencyClaim", null);
 

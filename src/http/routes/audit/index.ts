@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { Db } from "../../../db/client.ts";
 import { listAudit } from "../../../services/audit.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { Instant, Page, PageQuery, Uuid, errorResponses } from "../../schemas.ts";
 
 const AuditEntry = Type.Object(
@@ -21,7 +19,7 @@ const AuditEntry = Type.Object(
   { additionalProperties: false },
 );
 
-export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/audit",
     {
@@ -45,7 +43,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
     async (request) => {
       const { limit = 50, cursor, from, to, ...filter } = request.query;
       return listAudit(
-        contextOf(request, db),
+        request.ctx,
         { ...filter, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined },
         { limit, cursor },
       );

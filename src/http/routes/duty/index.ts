@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { Db } from "../../../db/client.ts";
 import {
   addSlot,
   autoAssignMonth,
@@ -18,7 +17,6 @@ import {
   updateSlot,
 } from "../../../services/duty.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, Instant, LocalDate, LocalTime, NoContent, Page, PageQuery, StringEnum, TimeZoneName, Uuid, Weekday, errorResponses } from "../../schemas.ts";
 import { Person, Skill } from "../people/schemas.ts";
 
@@ -123,11 +121,11 @@ function slotView<T extends { startAt: Date; endAt: Date }>({ startAt, endAt, ..
 
 const bookingErrors = errorResponses(400, 401, 403, 404, 409, 422);
 
-export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const dutyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/duty-programs",
     { schema: { tags, summary: "List duty programs", querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }), response: { 200: Page(Program), ...errorResponses(400, 401) } } },
-    async (request) => listPrograms(contextOf(request, db), { limit: request.query.limit ?? 50, cursor: request.query.cursor }),
+    async (request) => listPrograms(request.ctx, { limit: request.query.limit ?? 50, cursor: request.query.cursor }),
   );
 
   app.post(
@@ -162,7 +160,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request, reply) => {
-      const program = await createProgram(contextOf(request, db), request.body);
+      const program = await createProgram(request.ctx, request.body);
       reply.code(201).header("location", `/v1/duty-programs/${program.id}`);
       return withEtag(reply, program);
     },
@@ -171,7 +169,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
   app.get(
     "/duty-programs/:id",
     { schema: { tags, summary: "Get a duty program", params: IdParams, response: { 200: Program, ...errorResponses(400, 401, 404) } } },
-    async (request, reply) => withEtag(reply, await getProgram(contextOf(request, db), request.params.id)),
+    async (request, reply) => withEtag(reply, await getProgram(request.ctx, request.params.id)),
   );
 
   app.patch(
@@ -185,7 +183,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         response: { 200: Program, ...errorResponses(400, 401, 403, 404, 409, 412, 422) },
       },
     },
-    async (request, reply) => withEtag(reply, await updateProgram(contextOf(request, db), request.params.id, request.body, ifMatchVersions(request))),
+    async (request, reply) => withEtag(reply, await updateProgram(request.ctx, request.params.id, request.body, ifMatchVersions(request))),
   );
 
   app.post(
@@ -198,7 +196,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         response: { 200: Type.Object({ month: Type.String(), created: Type.Integer(), total: Type.Integer() }), ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
-    async (request) => generateMonthSlots(contextOf(request, db), request.params.id, request.params.month),
+    async (request) => generateMonthSlots(request.ctx, request.params.id, request.params.month),
   );
 
   app.get(
@@ -216,7 +214,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request) => {
-      const result = await listSlots(contextOf(request, db), request.params.id, request.query.month);
+      const result = await listSlots(request.ctx, request.params.id, request.query.month);
       return { ...result, items: result.items.map(slotView) };
     },
   );
@@ -235,7 +233,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         response: { 201: Slot, ...errorResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (request, reply) => reply.code(201).send(withEtag(reply, slotView(await addSlot(contextOf(request, db), request.params.id, request.body)))),
+    async (request, reply) => reply.code(201).send(withEtag(reply, slotView(await addSlot(request.ctx, request.params.id, request.body)))),
   );
 
   app.patch(
@@ -253,7 +251,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         response: { 200: Slot, ...errorResponses(400, 401, 403, 404, 409, 412) },
       },
     },
-    async (request, reply) => withEtag(reply, slotView(await updateSlot(contextOf(request, db), request.params.id, request.body, ifMatchVersions(request)))),
+    async (request, reply) => withEtag(reply, slotView(await updateSlot(request.ctx, request.params.id, request.body, ifMatchVersions(request)))),
   );
 
   app.post(
@@ -271,7 +269,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request, reply) => {
-      const booking = await book(contextOf(request, db), request.params.id, request.body ?? {});
+      const booking = await book(request.ctx, request.params.id, request.body ?? {});
       reply.code(201).header("location", `/v1/duty-bookings/${booking.id}`);
       return slotView(booking);
     },
@@ -288,7 +286,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request, reply) => {
-      await cancelBooking(contextOf(request, db), request.params.id);
+      await cancelBooking(request.ctx, request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -305,7 +303,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         response: { 200: Booking, ...bookingErrors },
       },
     },
-    async (request) => slotView(await moveBooking(contextOf(request, db), request.params.id, request.body.slotId)),
+    async (request) => slotView(await moveBooking(request.ctx, request.params.id, request.body.slotId)),
   );
 
   app.get(
@@ -328,7 +326,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         },
       },
     },
-    async (request) => onDuty(contextOf(request, db), request.params.id, request.query.at ? new Date(request.query.at) : new Date(), request.query.skill),
+    async (request) => onDuty(request.ctx, request.params.id, request.query.at ? new Date(request.query.at) : request.now, request.query.skill),
   );
 
   app.get(
@@ -349,7 +347,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         },
       },
     },
-    async (request) => unbooked(contextOf(request, db), request.params.id, request.params.month),
+    async (request) => unbooked(request.ctx, request.params.id, request.params.month),
   );
 
   app.post(
@@ -373,6 +371,6 @@ export const dutyRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         },
       },
     },
-    async (request) => autoAssignMonth(contextOf(request, db), request.params.id, request.params.month, request.query.apply ?? false),
+    async (request) => autoAssignMonth(request.ctx, request.params.id, request.params.month, request.query.apply ?? false),
   );
 };

@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { Db } from "../../../db/client.ts";
 import { getPerson } from "../../../services/people.ts";
 import { withEtag } from "../../etag.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { Uuid, errorResponses } from "../../schemas.ts";
 import { Person } from "../people/schemas.ts";
 
@@ -15,12 +13,12 @@ const Me = Type.Object(
   { additionalProperties: false },
 );
 
-export const meRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/me",
     { schema: { tags: ["people"], summary: "The caller", response: { 200: Me, ...errorResponses(401) } } },
     async (request, reply) => {
-      const ctx = contextOf(request, db);
+      const ctx = request.ctx;
       const person = await getPerson(ctx, ctx.actor.personId);
       return withEtag(reply, { ...person, ledTeamIds: [...ctx.actor.ledTeamIds] });
     },

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { Db } from "../../../db/client.ts";
-import { onCallLookup, type OnCallCache } from "../../../services/oncall.ts";
+import { onCallLookup } from "../../../services/oncall.ts";
 import { Instant, Uuid, errorResponses } from "../../schemas.ts";
 import { Skill } from "../people/schemas.ts";
 
@@ -14,7 +13,7 @@ const PersonBrief = Type.Object({
   skills: Type.Array(Type.String()),
 });
 
-export const onCallRoutes: FastifyPluginAsyncTypebox<{ db: Db; cache: OnCallCache }> = async (app, { db, cache }) => {
+export const onCallRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/oncall",
     {
@@ -64,7 +63,7 @@ export const onCallRoutes: FastifyPluginAsyncTypebox<{ db: Db; cache: OnCallCach
     },
     async (request) => {
       const { schedule, team, skill, at } = request.query;
-      return onCallLookup(db, cache, { schedule, teamId: team, skill, at: at ? new Date(at) : new Date() });
+      return onCallLookup(app.db, app.onCallCache, { schedule, teamId: team, skill, at: at ? new Date(at) : request.now });
     },
   );
 };

@@ -1,14 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import type { Db } from "../../../db/client.ts";
 import { createPerson, deactivatePerson, getPerson, listPeople, updatePerson } from "../../../services/people.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, Page, errorResponses } from "../../schemas.ts";
 import { PeopleQuery, Person, PersonCreate, PersonPatch } from "./schemas.ts";
 
 const tags = ["people"];
 
-export const peopleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/people",
     {
@@ -21,7 +19,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     },
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query;
-      return listPeople(contextOf(request, db), filter, { limit, cursor });
+      return listPeople(request.ctx, filter, { limit, cursor });
     },
   );
 
@@ -38,7 +36,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       },
     },
     async (request, reply) => {
-      const person = await createPerson(contextOf(request, db), request.body);
+      const person = await createPerson(request.ctx, request.body);
       reply.code(201).header("location", `/v1/people/${person.id}`);
       return withEtag(reply, person);
     },
@@ -49,7 +47,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     {
       schema: { tags, summary: "Get a person", params: IdParams, response: { 200: Person, ...errorResponses(400, 401, 404) } },
     },
-    async (request, reply) => withEtag(reply, await getPerson(contextOf(request, db), request.params.id)),
+    async (request, reply) => withEtag(reply, await getPerson(request.ctx, request.params.id)),
   );
 
   app.patch(
@@ -66,7 +64,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       },
     },
     async (request, reply) =>
-      withEtag(reply, await updatePerson(contextOf(request, db), request.params.id, request.body, ifMatchVersions(request))),
+      withEtag(reply, await updatePerson(request.ctx, request.params.id, request.body, ifMatchVersions(request))),
   );
 
   app.delete(
@@ -81,6 +79,6 @@ export const peopleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       },
     },
     async (request, reply) =>
-      withEtag(reply, await deactivatePerson(contextOf(request, db), request.params.id, ifMatchVersions(request))),
+      withEtag(reply, await deactivatePerson(request.ctx, request.params.id, ifMatchVersions(request))),
   );
 };

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { Db } from "../../../db/client.ts";
 import {
   createOverride,
   createSchedule,
@@ -16,7 +15,6 @@ import {
 } from "../../../services/schedules.ts";
 import { windowCapText } from "../../../services/windows.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, Instant, LocalDate, LocalTime, NoContent, Page, PageQuery, StringEnum, TimeZoneName, Uuid, Weekday, WindowQuery, errorResponses } from "../../schemas.ts";
 
 const tags = ["on-call"];
@@ -125,7 +123,7 @@ function overrideView<T extends { startAt: Date; endAt: Date }>({ startAt, endAt
   return { ...rest, start: startAt, end: endAt };
 }
 
-export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/schedules",
     {
@@ -138,7 +136,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
     },
     async (request) => {
       const { limit = 50, cursor, teamId } = request.query;
-      return listSchedules(contextOf(request, db), { teamId }, { limit, cursor });
+      return listSchedules(request.ctx, { teamId }, { limit, cursor });
     },
   );
 
@@ -163,7 +161,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       },
     },
     async (request, reply) => {
-      const schedule = await createSchedule(contextOf(request, db), request.body);
+      const schedule = await createSchedule(request.ctx, request.body);
       reply.code(201).header("location", `/v1/schedules/${schedule.id}`);
       return withEtag(reply, schedule);
     },
@@ -172,7 +170,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
   app.get(
     "/schedules/:id",
     { schema: { tags, summary: "Get a schedule and its layers", params: IdParams, response: { 200: Schedule, ...errorResponses(400, 401, 404) } } },
-    async (request, reply) => withEtag(reply, await getSchedule(contextOf(request, db), request.params.id)),
+    async (request, reply) => withEtag(reply, await getSchedule(request.ctx, request.params.id)),
   );
 
   app.patch(
@@ -186,14 +184,14 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         response: { 200: Schedule, ...errorResponses(400, 401, 403, 404, 409, 412, 422) },
       },
     },
-    async (request, reply) => withEtag(reply, await updateSchedule(contextOf(request, db), request.params.id, request.body, ifMatchVersions(request))),
+    async (request, reply) => withEtag(reply, await updateSchedule(request.ctx, request.params.id, request.body, ifMatchVersions(request))),
   );
 
   app.delete(
     "/schedules/:id",
     { schema: { tags, summary: "Delete a schedule", params: IdParams, response: { 204: NoContent, ...errorResponses(400, 401, 403, 404) } } },
     async (request, reply) => {
-      await deleteSchedule(contextOf(request, db), request.params.id);
+      await deleteSchedule(request.ctx, request.params.id);
       return reply.code(204).send(null);
     },
   );
@@ -213,7 +211,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         },
       },
     },
-    async (request) => scheduleSegments(contextOf(request, db), request.params.id, new Date(request.query.from), new Date(request.query.to), request.query.layer),
+    async (request) => scheduleSegments(request.ctx, request.params.id, new Date(request.query.from), new Date(request.query.to), request.query.layer),
   );
 
   app.get(
@@ -237,7 +235,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         },
       },
     },
-    async (request) => scheduleGaps(contextOf(request, db), request.params.id, new Date(request.query.from), new Date(request.query.to)),
+    async (request) => scheduleGaps(request.ctx, request.params.id, new Date(request.query.from), new Date(request.query.to)),
   );
 
   app.get(
@@ -260,7 +258,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
         },
       },
     },
-    async (request) => scheduleHandoffs(contextOf(request, db), request.params.id, new Date(request.query.from), new Date(request.query.to)),
+    async (request) => scheduleHandoffs(request.ctx, request.params.id, new Date(request.query.from), new Date(request.query.to)),
   );
 
   app.get(
@@ -269,7 +267,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       schema: { tags, summary: "Overrides overlapping [from, to)", description: windowCapText("overrides"), params: IdParams, querystring: Window2, response: { 200: Type.Object({ items: Type.Array(Override) }), ...errorResponses(400, 401, 404, 422) } },
     },
     async (request) => {
-      const result = await listOverrides(contextOf(request, db), request.params.id, new Date(request.query.from), new Date(request.query.to));
+      const result = await listOverrides(request.ctx, request.params.id, new Date(request.query.from), new Date(request.query.to));
       return { items: result.items.map(overrideView) };
     },
   );
@@ -307,7 +305,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
       },
     },
     async (request, reply) => {
-      const override = await createOverride(contextOf(request, db), request.params.id, request.body);
+      const override = await createOverride(request.ctx, request.params.id, request.body);
       reply.code(201).header("location", `/v1/schedules/${request.params.id}/overrides/${override.id}`);
       return overrideView(override);
     },
@@ -317,7 +315,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app,
     "/schedules/:id/overrides/:overrideId",
     { schema: { tags, summary: "Remove an override", params: OverrideParams, response: { 204: NoContent, ...errorResponses(400, 401, 403, 404) } } },
     async (request, reply) => {
-      await deleteOverride(contextOf(request, db), request.params.id, request.params.overrideId);
+      await deleteOverride(request.ctx, request.params.id, request.params.overrideId);
       return reply.code(204).send(null);
     },
   );

@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { Db } from "../../../db/client.ts";
 import { createPattern, deletePattern, getPattern, listPatterns } from "../../../services/shift-patterns.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, Instant, Label, LocalTime, Page, PageQuery, Uuid, errorResponses } from "../../schemas.ts";
 
 const tags = ["shifts"];
@@ -37,7 +35,7 @@ function patternView({ startLocal, ...rest }: PatternRow) {
   return { ...rest, start: startLocal };
 }
 
-export const shiftPatternRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const shiftPatternRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/shift-patterns",
     {
@@ -50,7 +48,7 @@ export const shiftPatternRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (
     },
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query;
-      const page = await listPatterns(contextOf(request, db), filter, { limit, cursor });
+      const page = await listPatterns(request.ctx, filter, { limit, cursor });
       return { ...page, items: page.items.map(patternView) };
     },
   );
@@ -86,7 +84,7 @@ export const shiftPatternRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (
       },
     },
     async (request, reply) => {
-      const { pattern, materialization } = await createPattern(contextOf(request, db), request.body);
+      const { pattern, materialization } = await createPattern(request.ctx, request.body);
       reply.code(201).header("location", `/v1/shift-patterns/${pattern.id}`);
       return { pattern: patternView(pattern), created: materialization.created, skipped: materialization.skipped };
     },
@@ -95,7 +93,7 @@ export const shiftPatternRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (
   app.get(
     "/shift-patterns/:id",
     { schema: { tags, summary: "Get a shift pattern", params: IdParams, response: { 200: ShiftPattern, ...errorResponses(400, 401, 404) } } },
-    async (request) => patternView(await getPattern(contextOf(request, db), request.params.id)),
+    async (request) => patternView(await getPattern(request.ctx, request.params.id)),
   );
 
   app.delete(
@@ -108,6 +106,6 @@ export const shiftPatternRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (
         response: { 200: Type.Object({ deletedShifts: Type.Integer() }), ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => deletePattern(contextOf(request, db), request.params.id),
+    async (request) => deletePattern(request.ctx, request.params.id),
   );
 };

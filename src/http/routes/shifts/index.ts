@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { Db } from "../../../db/client.ts";
 import { createShift, deleteShift, getShift, listShifts, updateShift } from "../../../services/shifts.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, Instant, Label, NoContent, Page, PageQuery, Uuid, errorResponses } from "../../schemas.ts";
 
 const tags = ["shifts"];
@@ -43,7 +41,7 @@ export function shiftView({ startAt, endAt, ...rest }: ShiftRow) {
   return { ...rest, start: startAt, end: endAt };
 }
 
-export const shiftRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const shiftRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/shifts",
     {
@@ -68,7 +66,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
     async (request) => {
       const { limit = 50, cursor, from, to, ...filter } = request.query;
       const page = await listShifts(
-        contextOf(request, db),
+        request.ctx,
         { ...filter, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined },
         { limit, cursor },
       );
@@ -101,7 +99,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
       },
     },
     async (request, reply) => {
-      const shift = await createShift(contextOf(request, db), request.body);
+      const shift = await createShift(request.ctx, request.body);
       reply.code(201).header("location", `/v1/shifts/${shift.id}`);
       return withEtag(reply, shiftView(shift));
     },
@@ -110,7 +108,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
   app.get(
     "/shifts/:id",
     { schema: { tags, summary: "Get a shift", params: IdParams, response: { 200: Shift, ...errorResponses(400, 401, 404) } } },
-    async (request, reply) => withEtag(reply, shiftView(await getShift(contextOf(request, db), request.params.id))),
+    async (request, reply) => withEtag(reply, shiftView(await getShift(request.ctx, request.params.id))),
   );
 
   app.patch(
@@ -125,7 +123,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
       },
     },
     async (request, reply) =>
-      withEtag(reply, shiftView(await updateShift(contextOf(request, db), request.params.id, request.body, ifMatchVersions(request)))),
+      withEtag(reply, shiftView(await updateShift(request.ctx, request.params.id, request.body, ifMatchVersions(request)))),
   );
 
   app.delete(
@@ -139,7 +137,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
       },
     },
     async (request, reply) => {
-      await deleteShift(contextOf(request, db), request.params.id, ifMatchVersions(request));
+      await deleteShift(request.ctx, request.params.id, ifMatchVersions(request));
       return reply.code(204).send(null);
     },
   );

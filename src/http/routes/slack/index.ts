@@ -1,10 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { Db } from "../../../db/client.ts";
 import { DomainError } from "../../../domain/errors.ts";
-import type { OnCallCache } from "../../../services/oncall.ts";
 import { answerOnCallCommand, authenticateSlackRequest, createWorkspace, listWorkspaces } from "../../../services/slack.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { Instant, Uuid, errorResponses } from "../../schemas.ts";
 
 const tags = ["on-call"];
@@ -22,7 +19,7 @@ const Workspace = Type.Object(
   { additionalProperties: false },
 );
 
-export const slackRoutes: FastifyPluginAsyncTypebox<{ db: Db; cache: OnCallCache }> = async (app, { db, cache }) => {
+export const slackRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Slack signs the exact bytes it sent: keep the form body as text and parse it after verifying.
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_request, body, done) => done(null, body));
 
@@ -48,12 +45,12 @@ export const slackRoutes: FastifyPluginAsyncTypebox<{ db: Db; cache: OnCallCache
       },
     },
     async (request) => {
-      const now = new Date();
+      const { now } = request;
       const header = (name: string) => {
         const value = request.headers[name];
         return Array.isArray(value) ? value[0] : value;
       };
-      const result = await authenticateSlackRequest(db, {
+      const result = await authenticateSlackRequest(app.db, {
         rawBody: request.body,
         timestamp: header("x-slack-request-timestamp"),
         signature: header("x-slack-signature"),
@@ -63,14 +60,14 @@ export const slackRoutes: FastifyPluginAsyncTypebox<{ db: Db; cache: OnCallCache
         request.log.warn({ reason: result.failure.ok ? "ok" : result.failure.reason }, "rejected Slack request");
         throw new DomainError("unauthorized", `The request is not a valid signed Slack request (${result.failure.ok ? "" : result.failure.reason})`);
       }
-      return answerOnCallCommand(db, cache, result.workspace, result.form, now);
+      return answerOnCallCommand(app.db, app.onCallCache, result.workspace, result.form, now);
     },
   );
 
   app.get(
     "/slack/workspaces",
     { schema: { tags, summary: "Connected Slack workspaces (admin)", response: { 200: Type.Object({ items: Type.Array(Workspace) }), ...errorResponses(401, 403) } } },
-    async (request) => listWorkspaces(contextOf(request, db)),
+    async (request) => listWorkspaces(request.ctx),
   );
 
   app.post(
@@ -91,6 +88,6 @@ export const slackRoutes: FastifyPluginAsyncTypebox<{ db: Db; cache: OnCallCache
         response: { 201: Workspace, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (request, reply) => reply.code(201).send(await createWorkspace(contextOf(request, db), request.body)),
+    async (request, reply) => reply.code(201).send(await createWorkspace(request.ctx, request.body)),
   );
 };

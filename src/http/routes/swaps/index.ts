@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { Db } from "../../../db/client.ts";
 import { actOnSwap, createSwap, getSwap, listSwaps, openSwapsFor, personAssignments } from "../../../services/swaps.ts";
 import { windowCapText } from "../../../services/windows.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, Instant, Page, PageQuery, StringEnum, Uuid, WindowQuery, errorResponses } from "../../schemas.ts";
 import { Assignment } from "../time-off/index.ts";
 
@@ -65,7 +63,7 @@ const summaries: Record<(typeof transitions)[number], string> = {
   cancel: "Cancel a swap (the requester or a lead)",
 };
 
-export const swapRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const swapRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/swaps",
     {
@@ -78,7 +76,7 @@ export const swapRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     },
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query;
-      const page = await listSwaps(contextOf(request, db), filter, { limit, cursor });
+      const page = await listSwaps(request.ctx, filter, { limit, cursor });
       return { ...page, items: page.items.map(swapView) };
     },
   );
@@ -94,7 +92,7 @@ export const swapRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request) => {
-      const page = await openSwapsFor(contextOf(request, db), { limit: request.query.limit ?? 50, cursor: request.query.cursor });
+      const page = await openSwapsFor(request.ctx, { limit: request.query.limit ?? 50, cursor: request.query.cursor });
       return { ...page, items: page.items.map(swapView) };
     },
   );
@@ -124,7 +122,7 @@ export const swapRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request, reply) => {
-      const swap = await createSwap(contextOf(request, db), request.body);
+      const swap = await createSwap(request.ctx, request.body);
       reply.code(201).header("location", `/v1/swaps/${swap.id}`);
       return swapView(swap);
     },
@@ -140,7 +138,7 @@ export const swapRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         response: { 200: Swap, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => swapView(await getSwap(contextOf(request, db), request.params.id)),
+    async (request) => swapView(await getSwap(request.ctx, request.params.id)),
   );
 
   for (const action of transitions) {
@@ -157,7 +155,7 @@ export const swapRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         },
       },
       async (request) => {
-        const result = await actOnSwap(contextOf(request, db), request.params.id, action);
+        const result = await actOnSwap(request.ctx, request.params.id, action);
         return { swap: swapView(result.swap), overrides: result.overrides };
       },
     );
@@ -184,6 +182,6 @@ export const swapRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         },
       },
     },
-    async (request) => personAssignments(contextOf(request, db), request.params.id, new Date(request.query.from), new Date(request.query.to)),
+    async (request) => personAssignments(request.ctx, request.params.id, new Date(request.query.from), new Date(request.query.to)),
   );
 };

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import type { Db } from "../../../db/client.ts";
 import {
   addMember,
   createTeam,
@@ -12,19 +11,18 @@ import {
   updateTeam,
 } from "../../../services/teams.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, NoContent, Page, errorResponses } from "../../schemas.ts";
 import { MemberCreate, MemberParams, MemberPatch, MembersQuery, Membership, Team, TeamCreate, TeamPatch, TeamsQuery } from "./schemas.ts";
 
 const tags = ["teams"];
 
-export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const teamRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/teams",
     { schema: { tags, summary: "List teams", querystring: TeamsQuery, response: { 200: Page(Team), ...errorResponses(400, 401) } } },
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query;
-      return listTeams(contextOf(request, db), filter, { limit, cursor });
+      return listTeams(request.ctx, filter, { limit, cursor });
     },
   );
 
@@ -41,7 +39,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request, reply) => {
-      const team = await createTeam(contextOf(request, db), request.body);
+      const team = await createTeam(request.ctx, request.body);
       reply.code(201).header("location", `/v1/teams/${team.id}`);
       return withEtag(reply, team);
     },
@@ -50,7 +48,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
   app.get(
     "/teams/:id",
     { schema: { tags, summary: "Get a team", params: IdParams, response: { 200: Team, ...errorResponses(400, 401, 404) } } },
-    async (request, reply) => withEtag(reply, await getTeam(contextOf(request, db), request.params.id)),
+    async (request, reply) => withEtag(reply, await getTeam(request.ctx, request.params.id)),
   );
 
   app.patch(
@@ -66,7 +64,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request, reply) =>
-      withEtag(reply, await updateTeam(contextOf(request, db), request.params.id, request.body, ifMatchVersions(request))),
+      withEtag(reply, await updateTeam(request.ctx, request.params.id, request.body, ifMatchVersions(request))),
   );
 
   app.delete(
@@ -81,7 +79,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request, reply) => {
-      await deleteTeam(contextOf(request, db), request.params.id, ifMatchVersions(request));
+      await deleteTeam(request.ctx, request.params.id, ifMatchVersions(request));
       return reply.code(204).send(null);
     },
   );
@@ -99,7 +97,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     },
     async (request) => {
       const { limit = 50, cursor } = request.query;
-      return listMembers(contextOf(request, db), request.params.id, { limit, cursor });
+      return listMembers(request.ctx, request.params.id, { limit, cursor });
     },
   );
 
@@ -116,7 +114,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request, reply) => {
-      const membership = await addMember(contextOf(request, db), request.params.id, request.body);
+      const membership = await addMember(request.ctx, request.params.id, request.body);
       reply.code(201).header("location", `/v1/teams/${membership.teamId}/members/${membership.personId}`);
       return membership;
     },
@@ -133,7 +131,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         response: { 200: Membership, ...errorResponses(400, 401, 403, 404, 422) },
       },
     },
-    async (request) => updateMember(contextOf(request, db), request.params.id, request.params.personId, request.body),
+    async (request) => updateMember(request.ctx, request.params.id, request.params.personId, request.body),
   );
 
   app.delete(
@@ -147,7 +145,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request, reply) => {
-      await removeMember(contextOf(request, db), request.params.id, request.params.personId);
+      await removeMember(request.ctx, request.params.id, request.params.personId);
       return reply.code(204).send(null);
     },
   );

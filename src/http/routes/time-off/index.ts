@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { Db } from "../../../db/client.ts";
 import { TIME_OFF_REASONS, approveTimeOff, cancelTimeOff, denyTimeOff, getTimeOff, listTimeOff, requestTimeOff, teamConflicts } from "../../../services/time-off.ts";
 import { windowCapText } from "../../../services/windows.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, Instant, LocalDate, Page, PageQuery, StringEnum, Uuid, WindowQuery, errorResponses } from "../../schemas.ts";
 
 const tags = ["time off and swaps"];
@@ -51,7 +49,7 @@ function view<T extends { startAt: Date; endAt: Date }>({ startAt, endAt, ...res
 
 const Decision = Type.Object({ note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])) }, { additionalProperties: false });
 
-export const timeOffRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const timeOffRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/time-off",
     {
@@ -74,7 +72,7 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
     },
     async (request) => {
       const { limit = 50, cursor, from, to, ...filter } = request.query;
-      const page = await listTimeOff(contextOf(request, db), { ...filter, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }, { limit, cursor });
+      const page = await listTimeOff(request.ctx, { ...filter, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }, { limit, cursor });
       return { ...page, items: page.items.map(view) };
     },
   );
@@ -104,7 +102,7 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
       },
     },
     async (request, reply) => {
-      const row = await requestTimeOff(contextOf(request, db), request.body);
+      const row = await requestTimeOff(request.ctx, request.body);
       reply.code(201).header("location", `/v1/time-off/${row.id}`);
       return view(row);
     },
@@ -113,7 +111,7 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
   app.get(
     "/time-off/:id",
     { schema: { tags, summary: "Get time off (reason, notes and what it uncovers for the person, their leads and admins; others see only that they are away)", params: IdParams, response: { 200: TimeOff, ...errorResponses(400, 401, 404) } } },
-    async (request) => view(await getTimeOff(contextOf(request, db), request.params.id)),
+    async (request) => view(await getTimeOff(request.ctx, request.params.id)),
   );
 
   for (const [action, run, summary] of [
@@ -129,14 +127,14 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
         },
         schema: { tags, summary, params: IdParams, body: Decision, response: { 200: TimeOff, ...errorResponses(400, 401, 403, 404, 409) } },
       },
-      async (request) => view(await run(contextOf(request, db), request.params.id, request.body.note)),
+      async (request) => view(await run(request.ctx, request.params.id, request.body.note)),
     );
   }
 
   app.post(
     "/time-off/:id/cancel",
     { schema: { tags, summary: "Cancel time off (the person, before it starts; a lead any time)", params: IdParams, response: { 200: TimeOff, ...errorResponses(400, 401, 403, 404, 409) } } },
-    async (request) => view(await cancelTimeOff(contextOf(request, db), request.params.id)),
+    async (request) => view(await cancelTimeOff(request.ctx, request.params.id)),
   );
 
   app.get(
@@ -153,6 +151,6 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
         },
       },
     },
-    async (request) => teamConflicts(contextOf(request, db), request.query.teamId, new Date(request.query.from), new Date(request.query.to)),
+    async (request) => teamConflicts(request.ctx, request.query.teamId, new Date(request.query.from), new Date(request.query.to)),
   );
 };

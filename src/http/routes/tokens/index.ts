@@ -1,8 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import type { Db } from "../../../db/client.ts";
 import { createToken, listTokens, revokeToken } from "../../../services/tokens.ts";
-import { contextOf } from "../../plugins/auth.ts";
 import { IdParams, Instant, PageQuery, Page, Uuid, errorResponses } from "../../schemas.ts";
 
 const tags = ["tokens"];
@@ -25,7 +23,7 @@ const NewApiToken = Type.Object(
   { additionalProperties: false },
 );
 
-export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/tokens",
     {
@@ -38,7 +36,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
     },
     async (request) => {
       const { limit = 50, cursor, personId } = request.query;
-      return listTokens(contextOf(request, db), personId, { limit, cursor });
+      return listTokens(request.ctx, personId, { limit, cursor });
     },
   );
 
@@ -60,7 +58,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
       },
     },
     async (request, reply) => {
-      const token = await createToken(contextOf(request, db), request.body);
+      const token = await createToken(request.ctx, request.body);
       return reply.code(201).send(token);
     },
   );
@@ -75,6 +73,6 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
         response: { 200: ApiToken, ...errorResponses(400, 401, 404) },
       },
     },
-    async (request) => revokeToken(contextOf(request, db), request.params.id),
+    async (request) => revokeToken(request.ctx, request.params.id),
   );
 };
