@@ -2,7 +2,8 @@ import fc from "fast-check";
 import { DateTime } from "luxon";
 import rrulePackage from "rrule";
 import { describe, expect, it } from "vitest";
-import { expandPattern, occurrenceStarts, occursAt, validateRecurrence } from "./recurrence.ts";
+import { DomainError } from "./errors.ts";
+import { compileRecurrence, expandPattern, occurrenceStarts, occursAt, validateRecurrence } from "./recurrence.ts";
 import { domainError } from "./testing.ts";
 
 const { RRule } = rrulePackage;
@@ -165,6 +166,28 @@ describe("bad input", () => {
     ["FREQ=DAILY;BYSETPOS=1"],
     ["FREQ=WEEKLY;BYMONTHDAY=1"],
     ["FREQ=HOURLY;INTERVAL=2;BYHOUR=2"], // odd hours only from 09:00: rrule itself would loop forever
+    // rrule's parser accepts these (or throws a raw Error/TypeError); each must still be invalid_rrule.
+    ["FREQ=SECONDLY"],
+    ["FREQ=0"], // rrule reads "0" as "YEARLY" (the enum's reverse mapping)
+    ["FREQ=DAILY;BYSECOND=0"],
+    ["FREQ=DAILY;BYWEEKDAY=MO"],
+    ["FREQ=DAILY;DTSTART=20260101T090000"],
+    ["FREQ=DAILY;"],
+    ["FREQ=WEEKLY;BYDAY=MO=TU"], // rrule would read MO and drop =TU
+    ["FREQ=WEEKLY;BYDAY=MO;BYDAY=TU"], // rrule keeps the last
+    ["FREQ=MONTHLY;BYDAY=1XX"], // TypeError inside rrule
+    ["FREQ=MONTHLY;BYDAY=0MO"],
+    ["FREQ=WEEKLY;BYDAY=MO,,TU"],
+    ["FREQ=WEEKLY;WKST=XX"],
+    ["FREQ=DAILY;UNTIL=2026"],
+    ["FREQ=DAILY;UNTIL=20260110T240000"], // luxon would roll it over to the next day
+    ["FREQ=DAILY;UNTIL=20260110T250000"],
+    ["FREQ=DAILY;INTERVAL=1,2"],
+    ["FREQ=DAILY;INTERVAL=1.5"],
+    ["FREQ=DAILY;BYHOUR=1,,2"],
+    ["FREQ=DAILY;BYHOUR=-1"],
+    ["FREQ=YEARLY;BYDAY=54MO"],
+    ["FREQ=MONTHLY;BYDAY=6MO"],
   ])("%j is invalid_rrule on the rrule field", (rrule) => {
     const error = domainError(() => occurrenceStarts({ ...base, rrule }, window));
     expect([error.code, error.field]).toEqual(["invalid_rrule", "rrule"]);
@@ -173,6 +196,30 @@ describe("bad input", () => {
   it("an HOURLY BYHOUR the interval can reach is fine (odd hours from 09:00)", () => {
     const starts = occurrenceStarts({ ...base, rrule: "FREQ=HOURLY;INTERVAL=2;BYHOUR=1,13" }, localWindow(LA, "2026-01-06", "2026-01-07"));
     expect(starts.map((d) => wall(d, LA).toFormat("HH:mm"))).toEqual(["01:00", "13:00"]);
+  });
+
+  it.each([
+    ["FREQ=MONTHLY;BYDAY=1XX", 'BYDAY: "1XX" is not a weekday such as MO, 1MO or -1FR'],
+    ["FREQ=DAILY;UNTIL=2026", 'UNTIL: "2026" is not YYYYMMDD or YYYYMMDDTHHMMSS[Z]'],
+    ["FREQ=DAILY;UNTIL=20260231", 'UNTIL: "20260231" is not a real date'],
+    ["FREQ=DAILY;UNTIL=20260110T240000", 'UNTIL: "20260110T240000" is not a valid time'],
+    ["FREQ=DAILY;INTERVAL=abc", 'INTERVAL: "ABC" is not an integer'],
+    ["FREQ=DAILY;BYHOUR=9,24", "BYHOUR: 24 is out of range"],
+    ["FREQ=DAILY;BYEASTER=0", "BYEASTER is not a supported RRULE part"],
+    ["FREQ=DAILY;BYDAY=MO;BYDAY=TU", "BYDAY appears twice"],
+    ["FREQ=MINUTELY", "FREQ=MINUTELY is not supported (YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY)"],
+  ])("%j names the bad part in its message, not rrule's raw error", (rrule, message) => {
+    expect(domainError(() => occurrenceStarts({ ...base, rrule }, window)).message).toBe(message);
+  });
+
+  it("spaces around parts and values (not inside lists), and a lower-case WKST, are fine", () => {
+    const starts = occurrenceStarts({ ...base, rrule: " FREQ = WEEKLY ; BYDAY = mo,we ; wkst = su " }, window);
+    expect(starts.map((d) => wall(d, LA).toFormat("ccc"))).toEqual(["Mon", "Wed", "Mon", "Wed", "Mon", "Wed", "Mon", "Wed"]);
+  });
+
+  it("UNTIL on a leap day is a real date", () => {
+    const rule = { rrule: "FREQ=DAILY;UNTIL=20280229", start: "2028-02-27T09:00", zone: LA };
+    expect(occurrenceStarts(rule, localWindow(LA, "2028-02-01", "2028-04-01")).length).toBe(3);
   });
 
   it("RRULE: prefix and lower case are fine", () => {
@@ -200,6 +247,31 @@ describe("bad input", () => {
 
   it("a rare but real rule passes validation (Feb 29 on a Monday)", () => {
     expect(() => validateRecurrence({ ...base, rrule: "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO" })).not.toThrow();
+  });
+});
+
+// rrule's parser throws raw Errors and TypeErrors on some inputs; none may escape as anything but invalid_rrule.
+describe("hostile RRULE text (property)", () => {
+  const keys = ["FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST", "BYDAY", "BYMONTH", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO", "BYHOUR", "BYMINUTE", "BYSETPOS", "BYSECOND", "BYEASTER", "BYWEEKDAY", "DTSTART", "TZID", "X-FOO", "byday", ""];
+  const values = ["DAILY", "HOURLY", "SECONDLY", "0", "MO", "mo", "1MO", "-1FR", "0MO", "1XX", "XX", "MO,,TU", "MO=TU", "1", "-1", "+2", "1,2", "1,,2", "", " ", "20260110", "20260110T240000", "20260231", "20260110T163000Z", "2026", "abc", "1.5", "1e2", "__proto__", "constructor"];
+  const part = fc.oneof(
+    fc.tuple(fc.constantFrom(...keys), fc.constantFrom("=", "", "==", ":"), fc.constantFrom(...values)).map(([k, eq, v]) => `${k}${eq}${v}`),
+    fc.string({ maxLength: 12 }),
+  );
+  it("either compiles or is invalid_rrule on the rrule field", () => {
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 5 }), fc.boolean(), (parts, withFreq) => {
+        const rrule = (withFreq ? ["FREQ=WEEKLY", ...parts] : parts).join(";");
+        try {
+          compileRecurrence({ rrule, start: "2026-01-05T09:00", zone: LA });
+        } catch (error) {
+          expect(error).toBeInstanceOf(DomainError);
+          expect([(error as DomainError).code, (error as DomainError).field]).toEqual(["invalid_rrule", "rrule"]);
+          expect((error as DomainError).message).not.toMatch(/Cannot read|undefined|Unknown RRULE property|Invalid weekday string/);
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 

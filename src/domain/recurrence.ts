@@ -1,11 +1,11 @@
 import rrulePackage from "rrule";
 import type { Options as RRuleOptions } from "rrule";
+import { DateTime } from "luxon";
 import { DomainError } from "./errors.ts";
 import { DAY_MS, MINUTE_MS, type TimeWindow, instantMs, windowSpan } from "./interval.ts";
 import {
   TimeContext,
   civilFromDays,
-  daysFromCivil,
   formatLocalDate,
   formatLocalTime,
   parseLocalDateTime,
@@ -28,6 +28,8 @@ const { RRule } = rrulePackage;
  * Accepted RRULE parts: FREQ (YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY),
  * INTERVAL, COUNT, UNTIL, BYDAY, BYMONTH, BYMONTHDAY, BYYEARDAY, BYWEEKNO,
  * BYHOUR, BYMINUTE, BYSETPOS, WKST, with RFC 5545's combination rules.
+ * The values are read by rrule's own parser (RRule.parseString) and then
+ * checked against that subset; see splitParts for what is checked first.
  * DTSTART and TZID come from the rule's fields, not the string. HOURLY
  * rules step on the wall clock too (every 4 h local: 00:00, 04:00, ... even
  * on a change day), and two wall-clock occurrences that a gap maps to one
@@ -60,7 +62,6 @@ export interface Occurrence {
 }
 
 export const FREQUENCIES = { YEARLY: 0, MONTHLY: 1, WEEKLY: 2, DAILY: 3, HOURLY: 4 } as const;
-const DAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 const MAX_INTERVAL = 1000;
 const MAX_DURATION_MINUTES = 31 * 1440;
 /** The Gregorian calendar repeats exactly every 400 years (146097 days, a whole number of weeks). */
@@ -80,30 +81,106 @@ function bad(field: string, message: string): DomainError {
   return new DomainError("invalid_rrule", message, { field });
 }
 
-function integers(value: string, key: string, min: number, max: number, field: string, allowNegative: boolean): number[] {
-  return value.split(",").map((part) => {
-    if (!/^[+-]?\d{1,4}$/.test(part)) throw bad(field, `${key}: "${part}" is not an integer`);
-    const n = Number(part);
+/** The parts we accept, each with the rrule option its value lands in. */
+const PARTS = {
+  FREQ: "freq",
+  INTERVAL: "interval",
+  COUNT: "count",
+  UNTIL: "until",
+  WKST: "wkst",
+  BYDAY: "byweekday",
+  BYMONTH: "bymonth",
+  BYMONTHDAY: "bymonthday",
+  BYYEARDAY: "byyearday",
+  BYWEEKNO: "byweekno",
+  BYHOUR: "byhour",
+  BYMINUTE: "byminute",
+  BYSETPOS: "bysetpos",
+} as const satisfies Record<string, keyof RRuleOptions>;
+type Part = keyof typeof PARTS;
+
+/** Integer parts: [min, max, negative values (never 0) allowed]. */
+const INTEGER_PARTS: Partial<Record<Part, readonly [number, number, boolean]>> = {
+  INTERVAL: [1, MAX_INTERVAL, false],
+  COUNT: [1, 9999, false],
+  BYMONTH: [1, 12, false],
+  BYMONTHDAY: [1, 31, true],
+  BYYEARDAY: [1, 366, true],
+  BYWEEKNO: [1, 53, true],
+  BYHOUR: [0, 23, false],
+  BYMINUTE: [0, 59, false],
+  BYSETPOS: [1, 366, true],
+};
+
+/** What a part's value should look like, for when rrule's parser throws on it. */
+const HINTS: Partial<Record<Part, string>> = {
+  BYDAY: "is not a weekday such as MO, 1MO or -1FR",
+  UNTIL: "is not YYYYMMDD or YYYYMMDDTHHMMSS[Z]",
+};
+
+/**
+ * Splits the line into upper-case KEY=VALUE parts. rrule's own parser is
+ * too lax to be the only gate: it takes BYEASTER, BYSECOND, BYWEEKDAY and
+ * DTSTART/TZID inside the line, lets a repeated key overwrite the first,
+ * reads "BYDAY=MO=TU" as MO, keeps a trailing space in a value, and reads
+ * lower-case weekdays as nothing. So keys, repeats and the KEY=VALUE shape
+ * are checked here; the values are left to rrule.
+ */
+function splitParts(text: string, rf: string): Map<Part, string> {
+  const parts = new Map<Part, string>();
+  for (const part of text.split(";")) {
+    const [rawKey = "", ...rest] = part.split("=");
+    const key = rawKey.trim().toUpperCase();
+    const value = rest.join("=").trim().toUpperCase();
+    if (key === "DTSTART" || key === "TZID") throw bad(rf, `${key} is not allowed in rrule: use start and zone`);
+    if (rest.length !== 1 || value === "") throw bad(rf, `"${part}" is not KEY=VALUE`);
+    if (!Object.hasOwn(PARTS, key)) throw bad(rf, `${key} is not a supported RRULE part`);
+    if (parts.has(key as Part)) throw bad(rf, `${key} appears twice`);
+    parts.set(key as Part, value);
+  }
+  return parts;
+}
+
+/** One part through rrule's parser; its raw Error/TypeError becomes an error naming the part. */
+function parsePart(key: Part, value: string, rf: string): Partial<RRuleOptions> {
+  try {
+    return RRule.parseString(`${key}=${value}`);
+  } catch {
+    throw bad(rf, `${key}: "${value}" ${HINTS[key] ?? "is not valid"}`);
+  }
+}
+
+/** rrule parses "1,2" to [1, 2], "1" to 1 and a non-integer to its text; checks each against the range. */
+function integers(parsed: unknown, raw: string, key: Part, rf: string): number[] {
+  const [min, max, allowNegative] = INTEGER_PARTS[key]!;
+  const texts = raw.split(",");
+  return [parsed].flat().map((n, i) => {
+    if (typeof n !== "number" || !Number.isInteger(n)) throw bad(rf, `${key}: "${texts[i]}" is not an integer`);
     const abs = Math.abs(n);
     if ((n < 0 && !allowNegative) || abs < min || abs > max || (allowNegative && n === 0)) {
-      throw bad(field, `${key}: ${part} is out of range`);
+      throw bad(rf, `${key}: ${texts[i]} is out of range`);
     }
     return n;
   });
 }
 
-function parseUntil(value: string, field: string): { local: number; utc: boolean; dateOnly: boolean } {
-  const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$/.exec(value);
-  if (!m) throw bad(field, `UNTIL: "${value}" is not YYYYMMDD or YYYYMMDDTHHMMSS[Z]`);
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const days = daysFromCivil(year, month, day);
-  if (month < 1 || month > 12 || day < 1 || formatLocalDate(days) !== `${m[1]}-${m[2]}-${m[3]}`) {
-    throw bad(field, `UNTIL: "${value}" is not a real date`);
+/**
+ * UNTIL's meaning is in its text, which rrule's parser drops: `Z` (an
+ * instant) or not (local), a bare date (through the end of that day). rrule
+ * also takes any digits (20260231 becomes 3 March), so luxon checks that the
+ * date and time are real; the round trip refuses T240000, which luxon rolls
+ * over to the next day.
+ */
+function untilLocalMs(raw: string, rf: string): { local: number; utc: boolean } {
+  const dateOnly = raw.length === 8;
+  const text = raw.replace(/Z$/, "");
+  const format = dateOnly ? "yyyyMMdd" : "yyyyMMdd'T'HHmmss";
+  const parsed = DateTime.fromFormat(text, format, { zone: "utc" });
+  if (!parsed.isValid || parsed.toFormat(format) !== text) {
+    const realDate = DateTime.fromFormat(raw.slice(0, 8), "yyyyMMdd", { zone: "utc" }).isValid;
+    throw bad(rf, `UNTIL: "${raw}" is not ${realDate ? "a valid time" : "a real date"}`);
   }
-  if (m[4] === undefined) return { local: days * DAY_MS + DAY_MS - 1, utc: false, dateOnly: true };
-  const [h, mi, s] = [Number(m[4]), Number(m[5]), Number(m[6])];
-  if (h > 23 || mi > 59 || s > 59) throw bad(field, `UNTIL: "${value}" is not a valid time`);
-  return { local: days * DAY_MS + ((h * 60 + mi) * 60 + s) * 1000, utc: m[7] === "Z", dateOnly: false };
+  return { local: parsed.toMillis() + (dateOnly ? DAY_MS - 1 : 0), utc: raw.endsWith("Z") };
 }
 
 function gcd(a: number, b: number): number {
@@ -122,113 +199,64 @@ export function compileRecurrence(rule: RecurrenceRule, field = ""): CompiledRec
   if (typeof rule.rrule !== "string") throw bad(rf, "rrule must be a string");
   const text = rule.rrule.trim().replace(/^RRULE:/i, "");
   if (text === "" || /[\r\n]/.test(text)) throw bad(rf, "rrule must be one RRULE line, e.g. FREQ=WEEKLY;BYDAY=MO");
-
-  const parts = new Map<string, string>();
-  for (const part of text.split(";")) {
-    const eq = part.indexOf("=");
-    const key = (eq < 0 ? part : part.slice(0, eq)).trim().toUpperCase();
-    const value = eq < 0 ? "" : part.slice(eq + 1).trim().toUpperCase();
-    if (key === "DTSTART" || key === "TZID") throw bad(rf, `${key} is not allowed in rrule: use start and zone`);
-    if (value === "") throw bad(rf, `"${part}" is not KEY=VALUE`);
-    if (parts.has(key)) throw bad(rf, `${key} appears twice`);
-    parts.set(key, value);
-  }
+  const parts = splitParts(text, rf);
+  const parsed: Partial<RRuleOptions> = {};
+  for (const [key, value] of parts) Object.assign(parsed, parsePart(key, value, rf));
 
   const freqName = parts.get("FREQ");
   if (freqName === undefined) throw bad(rf, "FREQ is required");
-  if (!(freqName in FREQUENCIES)) {
+  // rrule maps unknown names to undefined, MINUTELY/SECONDLY to 5/6 and "0" to "YEARLY".
+  const freq = parsed.freq;
+  if (typeof freq !== "number" || freq > FREQUENCIES.HOURLY) {
     throw bad(rf, `FREQ=${freqName} is not supported (YEARLY, MONTHLY, WEEKLY, DAILY, HOURLY)`);
   }
-  const freq = FREQUENCIES[freqName as keyof typeof FREQUENCIES];
   const options: Partial<RRuleOptions> = { freq, interval: 1 };
   let untilInstant: number | null = null;
   let untilLocal: number | null = null;
-  let hasBy = false;
-  let byhour: number[] | null = null;
 
   for (const [key, value] of parts) {
-    switch (key) {
-      case "FREQ":
-        break;
-      case "INTERVAL":
-        options.interval = integers(value, key, 1, MAX_INTERVAL, rf, false)[0]!;
-        if (value.includes(",")) throw bad(rf, "INTERVAL takes one value");
-        break;
-      case "COUNT":
-        if (value.includes(",")) throw bad(rf, "COUNT takes one value");
-        options.count = integers(value, key, 1, 9999, rf, false)[0]!;
-        break;
-      case "UNTIL": {
-        const until = parseUntil(value, rf);
-        if (until.utc) untilInstant = until.local;
-        else untilLocal = until.local;
-        break;
-      }
-      case "WKST": {
-        const index = DAY_CODES.indexOf(value);
-        if (index < 0) throw bad(rf, `WKST: "${value}" is not a weekday (MO..SU)`);
-        options.wkst = index;
-        break;
-      }
-      case "BYDAY":
-        options.byweekday = value.split(",").map((part) => {
-          const m = /^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$/.exec(part);
-          if (!m) throw bad(rf, `BYDAY: "${part}" is not a weekday such as MO, 1MO or -1FR`);
-          const weekday = new rrulePackage.Weekday(DAY_CODES.indexOf(m[2]!));
-          if (m[1] === undefined) return weekday;
-          const n = Number(m[1]);
-          if (n === 0 || Math.abs(n) > 53) throw bad(rf, `BYDAY: "${part}" is out of range`);
-          if (freq !== FREQUENCIES.MONTHLY && freq !== FREQUENCIES.YEARLY) {
-            throw bad(rf, `BYDAY: "${part}" (with a number) needs FREQ=MONTHLY or YEARLY`);
-          }
-          if (freq === FREQUENCIES.MONTHLY && Math.abs(n) > 5) throw bad(rf, `BYDAY: "${part}" is out of range`);
-          return weekday.nth(n);
-        });
-        hasBy = true;
-        break;
-      case "BYMONTH":
-        options.bymonth = integers(value, key, 1, 12, rf, false);
-        hasBy = true;
-        break;
-      case "BYMONTHDAY":
-        if (freq === FREQUENCIES.WEEKLY) throw bad(rf, "BYMONTHDAY does not go with FREQ=WEEKLY");
-        options.bymonthday = integers(value, key, 1, 31, rf, true);
-        hasBy = true;
-        break;
-      case "BYYEARDAY":
-        if (freq === FREQUENCIES.MONTHLY || freq === FREQUENCIES.WEEKLY || freq === FREQUENCIES.DAILY) {
-          throw bad(rf, `BYYEARDAY does not go with FREQ=${freqName}`);
-        }
-        options.byyearday = integers(value, key, 1, 366, rf, true);
-        hasBy = true;
-        break;
-      case "BYWEEKNO":
-        if (freq !== FREQUENCIES.YEARLY) throw bad(rf, "BYWEEKNO needs FREQ=YEARLY");
-        options.byweekno = integers(value, key, 1, 53, rf, true);
-        hasBy = true;
-        break;
-      case "BYHOUR":
-        byhour = integers(value, key, 0, 23, rf, false);
-        options.byhour = byhour;
-        hasBy = true;
-        break;
-      case "BYMINUTE":
-        options.byminute = integers(value, key, 0, 59, rf, false);
-        hasBy = true;
-        break;
-      case "BYSETPOS":
-        options.bysetpos = integers(value, key, 1, 366, rf, true);
-        break;
-      default:
-        throw bad(rf, `${key} is not a supported RRULE part`);
-    }
+    if (INTEGER_PARTS[key] === undefined) continue;
+    const values = integers(parsed[PARTS[key]], value, key, rf);
+    const single = key === "INTERVAL" || key === "COUNT";
+    if (single && values.length > 1) throw bad(rf, `${key} takes one value`);
+    Object.assign(options, { [PARTS[key]]: single ? values[0] : values });
   }
-  if (options.count !== undefined && (untilInstant !== null || untilLocal !== null)) {
-    throw bad(rf, "COUNT and UNTIL cannot both be set");
+  if (parts.has("UNTIL")) {
+    const until = untilLocalMs(parts.get("UNTIL")!, rf); // rrule's parser has checked the shape
+    if (until.utc) untilInstant = until.local;
+    else untilLocal = until.local;
   }
+  if (parts.has("WKST")) {
+    // rrule reads a non-weekday as undefined, a weekday as its Weekday constant.
+    if (!(parsed.wkst instanceof rrulePackage.Weekday)) throw bad(rf, `WKST: "${parts.get("WKST")}" is not a weekday (MO..SU)`);
+    options.wkst = parsed.wkst.weekday;
+  }
+  if (parts.has("BYDAY")) {
+    const texts = parts.get("BYDAY")!.split(",");
+    options.byweekday = [parsed.byweekday].flat().map((weekday, i) => {
+      // rrule's parser reads "XX" as undefined; only a numbered non-weekday ("1XX") makes it throw.
+      if (!(weekday instanceof rrulePackage.Weekday)) throw bad(rf, `BYDAY: "${texts[i]}" ${HINTS.BYDAY}`);
+      const n = weekday.n;
+      if (n === undefined) return weekday;
+      if (Math.abs(n) > 53) throw bad(rf, `BYDAY: "${texts[i]}" is out of range`);
+      if (freq !== FREQUENCIES.MONTHLY && freq !== FREQUENCIES.YEARLY) {
+        throw bad(rf, `BYDAY: "${texts[i]}" (with a number) needs FREQ=MONTHLY or YEARLY`);
+      }
+      if (freq === FREQUENCIES.MONTHLY && Math.abs(n) > 5) throw bad(rf, `BYDAY: "${texts[i]}" is out of range`);
+      return weekday;
+    });
+  }
+  if (parts.has("BYMONTHDAY") && freq === FREQUENCIES.WEEKLY) throw bad(rf, "BYMONTHDAY does not go with FREQ=WEEKLY");
+  if (parts.has("BYYEARDAY") && (freq === FREQUENCIES.MONTHLY || freq === FREQUENCIES.WEEKLY || freq === FREQUENCIES.DAILY)) {
+    throw bad(rf, `BYYEARDAY does not go with FREQ=${freqName}`);
+  }
+  if (parts.has("BYWEEKNO") && freq !== FREQUENCIES.YEARLY) throw bad(rf, "BYWEEKNO needs FREQ=YEARLY");
+  if (options.count !== undefined && parts.has("UNTIL")) throw bad(rf, "COUNT and UNTIL cannot both be set");
+  const hasBy = [...parts.keys()].some((key) => key.startsWith("BY") && key !== "BYSETPOS");
   if (options.bysetpos !== undefined && !hasBy) throw bad(rf, "BYSETPOS needs another BYxxx part");
   // rrule loops forever on an HOURLY rule whose BYHOUR it can never step onto.
-  if (freq === FREQUENCIES.HOURLY && byhour !== null) {
+  const byhour = options.byhour as number[] | undefined;
+  if (freq === FREQUENCIES.HOURLY && byhour !== undefined) {
     const step = gcd(options.interval ?? 1, 24);
     const startHour = Math.floor((((dtstart % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000);
     if (!byhour.some((h) => (h - startHour) % step === 0)) {
