@@ -96,6 +96,33 @@ describe("duty programs and slots", () => {
     expect(badMonth.status).toBe(400);
     expect(badMonth.body.errors[0].field).toBe("month");
   });
+
+  // The lists are join tables with foreign keys (drizzle/0008_child_tables.sql): order and repeats survive, unknown ids do not.
+  it("eligibility lists come back as given; an id naming nobody is a 404 naming the list; a deleted team leaves it", async () => {
+    const first = await t.team();
+    const second = await t.team();
+    const hours = { windows: [{ days: ["mon"], start: "09:00", end: "10:00" }] };
+    const lists = { eligibleTeamIds: [second.id, first.id], eligiblePersonIds: [tate.personId, dan.personId, tate.personId], excludedPersonIds: [newHire.personId] };
+    const created = await lead.post("/v1/duty-programs", { name: "Lists", timeZone: zone, hours, eligibility: "teams", ...lists });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject(lists);
+    expect((await lead.get(`/v1/duty-programs/${created.body.id}`)).body).toMatchObject(lists);
+
+    const nobody = "00000000-0000-4000-8000-00000000dead";
+    const unknownPerson = await lead.patch(`/v1/duty-programs/${created.body.id}`, { excludedPersonIds: [newHire.personId, nobody] });
+    expect(unknownPerson.status).toBe(404);
+    expect(unknownPerson.body).toMatchObject({ code: "not_found", errors: [{ field: "excludedPersonIds" }] });
+    const unknownTeam = await lead.post("/v1/duty-programs", { name: "Lists 2", timeZone: zone, hours, eligibleTeamIds: [nobody] });
+    expect(unknownTeam.status).toBe(404);
+    expect(unknownTeam.body.errors[0].field).toBe("eligibleTeamIds");
+
+    const patched = await lead.patch(`/v1/duty-programs/${created.body.id}`, { eligiblePersonIds: [dan.personId] });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ ...lists, eligiblePersonIds: [dan.personId] });
+
+    expect((await t.admin.delete(`/v1/teams/${second.id}`)).status).toBe(204);
+    expect((await lead.get(`/v1/duty-programs/${created.body.id}`)).body.eligibleTeamIds).toEqual([first.id]);
+  });
 });
 
 describe("booking", () => {

@@ -145,6 +145,22 @@ describe("layered schedules", () => {
     expect(unknown.body.errors[0].field).toBe("layers.0.participants");
     expect((await maya.post("/v1/schedules", { name: "Mine", timeZone: zone, teamId })).status).toBe(403);
   });
+
+  // Participants are rows of schedule_layer_participants keyed by position: order and repeats are the rotation.
+  it("a person may take two turns a cycle: participants (and a change's) come back in order and rotate that way", async () => {
+    const created = await lead.post("/v1/schedules", {
+      name: "Twice",
+      timeZone: zone,
+      layers: [{ participants: [maya.personId, noa.personId, maya.personId], turn: { unit: "days", count: 1 }, handoffTime: "09:00", startDate: "2026-10-19",
+        participantChanges: [{ effectiveFrom: "2026-10-22", participants: [noa.personId, or.personId] }] }],
+    });
+    expect(created.status).toBe(201);
+    const [layer] = (await t.admin.get(`/v1/schedules/${created.body.id}`)).body.layers;
+    expect(layer.participants).toEqual([maya.personId, noa.personId, maya.personId]);
+    expect(layer.participantChanges).toEqual([{ effectiveFrom: "2026-10-22", participants: [noa.personId, or.personId] }]);
+    const res = await t.admin.get(`/v1/schedules/${created.body.id}/segments?from=${il("2026-10-19", "09:00")}&to=${il("2026-10-22", "09:00")}`);
+    expect(res.body.segments.map((s: any) => s.personId)).toEqual([maya.personId, noa.personId, maya.personId]);
+  });
 });
 
 describe("GET /v1/oncall", () => {

@@ -20,6 +20,27 @@ export function sqlStateOf(error: unknown): DriverError | undefined {
   return undefined;
 }
 
+/**
+ * Which kind of constraint a write ran into, for the services that answer
+ * an expected violation in their own words (a booking that overlaps names
+ * the person): they branch on this, never on a SQLSTATE.
+ */
+export type ConstraintViolation = "overlap" | "duplicate" | "reference" | "check" | "not_null";
+
+const violationBySqlState: Record<string, ConstraintViolation> = {
+  "23P01": "overlap", // exclusion_violation: commitments_no_overlap
+  "23505": "duplicate", // unique_violation
+  "23503": "reference", // foreign_key_violation
+  "23001": "reference", // restrict_violation
+  "23514": "check", // check_violation
+  "23502": "not_null", // not_null_violation
+};
+
+/** The constraint violation behind a (drizzle-wrapped) driver error, or undefined for anything else. */
+export function constraintViolationOf(error: unknown): ConstraintViolation | undefined {
+  const code = sqlStateOf(error)?.code;
+  return code ? violationBySqlState[code] : undefined;
+}
 
 /**
  * Database constraint names → what the client did wrong. Services catch the
@@ -41,6 +62,17 @@ const constraintErrors: Record<string, { code: string; field?: string; message: 
   slack_workspaces_team_uq: { code: "conflict", field: "slackTeamId", message: "This Slack workspace is already connected" },
   api_tokens_hash_uq: { code: "conflict", message: "The generated token collided with an existing one; retry" },
   commitments_no_overlap: { code: "shift_overlaps", field: "start", message: "The person already has something at that time" },
+  // Child tables written only by their parent's repository, in the parent's transaction: a clash is a concurrent rewrite.
+  swap_legs_pk: { code: "conflict", message: "The swap's assignments were written twice at once; retry" },
+  schedule_layer_participants_pk: { code: "conflict", field: "layers", message: "Two writes of the schedule's participants crossed; retry" },
+  schedule_layer_change_participants_pk: { code: "conflict", field: "layers", message: "Two writes of the schedule's participant changes crossed; retry" },
+  duty_program_teams_pk: { code: "conflict", field: "eligibleTeamIds", message: "Two writes of the program's teams crossed; retry" },
+  duty_program_people_pk: { code: "conflict", field: "eligiblePersonIds", message: "Two writes of the program's people crossed; retry" },
+  // Ids that name nobody: the services check them first (with the same codes); this is the net.
+  schedule_layer_participants_person_id_people_id_fk: { code: "validation", field: "layers", message: "A participant is not a known person" },
+  schedule_layer_change_participants_person_id_people_id_fk: { code: "validation", field: "layers", message: "A participant is not a known person" },
+  duty_program_teams_team_id_teams_id_fk: { code: "not_found", field: "eligibleTeamIds", message: "A team the program names does not exist" },
+  duty_program_people_person_id_people_id_fk: { code: "not_found", message: "A person the program names does not exist" },
 };
 
 /**

@@ -1,7 +1,7 @@
-import { and, eq, gt, inArray, lt, or } from "drizzle-orm";
+import { and, eq, gt, inArray, lt } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { createScheduleRepository } from "../db/repositories/schedules.ts";
-import { dutyBookings, dutyPrograms, shifts, swaps, calendarRepublish } from "../db/schema/index.ts";
+import { dutyBookings, dutyPrograms, shifts, calendarRepublish } from "../db/schema/index.ts";
 import { computeSchedule } from "../domain/schedule.ts";
 import { TimeContext } from "../domain/wallclock.ts";
 import { loadScheduleState, overrideOf } from "./schedules.ts";
@@ -72,19 +72,4 @@ export async function markCalendarsChanged(db: Db, scopes: { kind: "person" | "t
   const rows = scopes.filter((s): s is { kind: "person" | "team" | "schedule" | "duty_program"; id: string } => !!s.id);
   const unique = [...new Map(rows.map((s) => [`${s.kind}:${s.id}`, s])).values()];
   if (unique.length > 0) await db.insert(calendarRepublish).values(unique.map((s) => ({ scopeKind: s.kind, scopeId: s.id, reason, requestedAt: now })));
-}
-
-/** Completed swaps that moved assignments to or from a person, for their history. */
-export async function completedSwapsOf(db: Db, personId: string, from: Date, to: Date) {
-  return db
-    .select()
-    .from(swaps)
-    .where(
-      and(
-        eq(swaps.status, "completed"),
-        or(eq(swaps.requesterId, personId), eq(swaps.counterpartId, personId)),
-        lt(swaps.offeredStart, to),
-        or(gt(swaps.offeredEnd, from), gt(swaps.requestedEnd, from)),
-      ),
-    );
 }

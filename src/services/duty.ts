@@ -1,5 +1,5 @@
 import type { Db } from "../db/client.ts";
-import { sqlStateOf } from "../db/errors.ts";
+import { constraintViolationOf } from "../db/errors.ts";
 import type { PageRequest } from "../db/pagination.ts";
 import { commitmentsOfPeople, createDutyRepository } from "../db/repositories/duty.ts";
 import { hoursFromRows, opensNothing, rowsFromHours } from "../db/weekly-hours-rows.ts";
@@ -89,6 +89,14 @@ async function validatedValues(db: Db, input: ProgramPatch, current?: DutyProgra
     if (teamId && !(await createTeamRepository(db).findById(teamId))) {
       throw new DomainError("not_found", `No team with id ${teamId}`, { field });
     }
+  }
+  // The lists are join tables with foreign keys: an id that names nobody is refused here, naming the field.
+  const repo = createDutyRepository(db);
+  const [unknownTeam] = await repo.unknownTeamIds(input.eligibleTeamIds ?? []);
+  if (unknownTeam) throw new DomainError("not_found", `No team with id ${unknownTeam}`, { field: "eligibleTeamIds" });
+  for (const field of ["eligiblePersonIds", "excludedPersonIds"] as const) {
+    const [unknownPerson] = await repo.unknownPersonIds(input[field] ?? []);
+    if (unknownPerson) throw new DomainError("not_found", `No person with id ${unknownPerson}`, { field });
   }
   return values;
 }
@@ -286,9 +294,9 @@ async function placeBooking(
       updatedAt: ctx.now,
     });
   } catch (error) {
-    const code = sqlStateOf(error)?.code;
-    if (code === "23P01") throw new DomainError("booking_overlaps", `${person.name} already has something at that time`);
-    if (code === "23505") throw new DomainError("already_booked", `${person.name} already booked this slot`);
+    const violation = constraintViolationOf(error);
+    if (violation === "overlap") throw new DomainError("booking_overlaps", `${person.name} already has something at that time`);
+    if (violation === "duplicate") throw new DomainError("already_booked", `${person.name} already booked this slot`);
     throw error;
   }
 }
@@ -369,8 +377,9 @@ export async function moveBooking(ctx: ServiceContext, bookingId: string, target
       await audit(tx, ctx, { entity: "duty_booking", entityId: bookingId, action: "move", changes: { slotId: { from: source.id, to: target.id } } });
       return moved;
     } catch (error) {
-      if (sqlStateOf(error)?.code === "23P01") throw new DomainError("booking_overlaps", "The person already has something at that time", { field: "slotId" });
-      if (sqlStateOf(error)?.code === "23505") throw new DomainError("already_booked", "The person already holds a seat in that slot", { field: "slotId" });
+      const violation = constraintViolationOf(error);
+      if (violation === "overlap") throw new DomainError("booking_overlaps", "The person already has something at that time", { field: "slotId" });
+      if (violation === "duplicate") throw new DomainError("already_booked", "The person already holds a seat in that slot", { field: "slotId" });
       throw error;
     }
   });

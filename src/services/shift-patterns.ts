@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { sqlStateOf } from "../db/errors.ts";
+import { constraintViolationOf } from "../db/errors.ts";
 import type { PageRequest } from "../db/pagination.ts";
 import { createShiftRepository } from "../db/repositories/shifts.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
@@ -93,7 +93,7 @@ export async function materializePattern(tx: Db, pattern: ShiftPattern, team: Te
       result.created++;
     } catch (error) {
       // A rule the occurrence breaks, or a constraint it ran into: skip it. Anything else is a real failure.
-      if (!(error instanceof DomainError) && !sqlStateOf(error)?.code?.startsWith("23")) throw error;
+      if (!(error instanceof DomainError) && !constraintViolationOf(error)) throw error;
       const code = error instanceof DomainError ? error.code : "shift_overlaps";
       const detail = error instanceof DomainError ? error.message : "The person already has something at that time";
       result.skipped.push({ occurrence: occurrence.local, start: occurrence.start, end: occurrence.end, code, detail });

@@ -1,5 +1,5 @@
 import type { Db } from "../db/client.ts";
-import { sqlStateOf } from "../db/errors.ts";
+import { constraintViolationOf } from "../db/errors.ts";
 import type { PageRequest } from "../db/pagination.ts";
 import { createPeopleRepository } from "../db/repositories/people.ts";
 import { createShiftRepository, type ShiftFilter } from "../db/repositories/shifts.ts";
@@ -120,7 +120,7 @@ export async function withOverlapCheck<T>(db: Db, candidate: ShiftCandidate, wri
   try {
     return await write();
   } catch (error) {
-    if (sqlStateOf(error)?.code !== "23P01") throw error;
+    if (constraintViolationOf(error) !== "overlap") throw error;
     throw new DomainError("shift_overlaps", "The person already has something at that time (a concurrent change got there first)", {
       field: "start",
       details: { personId: candidate.personId },

@@ -1,11 +1,12 @@
-import { and, asc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
-import { sqlStateOf } from "../db/errors.ts";
+import { constraintViolationOf } from "../db/errors.ts";
 import { afterCursor, toPage, type PageRequest } from "../db/pagination.ts";
 import { createDutyRepository } from "../db/repositories/duty.ts";
 import { createPeopleRepository } from "../db/repositories/people.ts";
 import { createScheduleRepository } from "../db/repositories/schedules.ts";
 import { createShiftRepository } from "../db/repositories/shifts.ts";
+import { createSwapRepository, offeredLeg } from "../db/repositories/swaps.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
 import { createTimeOffRepository } from "../db/repositories/time-off.ts";
 import { dutyBookings, shifts, swaps, type Swap } from "../db/schema/index.ts";
@@ -13,7 +14,7 @@ import { DomainError } from "../domain/errors.ts";
 import { computeSchedule } from "../domain/schedule.ts";
 import { isExpired, transition, type SwapAction, type SwapKind } from "../domain/swap.ts";
 import { TimeContext } from "../domain/wallclock.ts";
-import { completedSwapsOf, loadAssignments, markCalendarsChanged } from "./assignments.ts";
+import { loadAssignments, markCalendarsChanged } from "./assignments.ts";
 import { audit } from "./audit.ts";
 import type { Actor, ServiceContext } from "./context.ts";
 import { actorTeamIds, loadPersonFacts } from "./facts.ts";
@@ -98,37 +99,26 @@ export async function createSwapRecord(
   const offered = "personId" in input.offered ? input.offered : await resolve(tx, input.offered, "offered");
   const team = offered.teamId ? await createTeamRepository(tx).findById(offered.teamId) : undefined;
   const firstStart = Math.min(offered.start.getTime(), input.requested?.start.getTime() ?? Infinity);
-  const live = await tx
-    .select({ id: swaps.id })
-    .from(swaps)
-    .where(and(eq(swaps.offeredKind, offered.kind), eq(swaps.offeredId, offered.id), eq(swaps.offeredStart, offered.start), inArray(swaps.status, ["pending", "accepted", "approved"])));
-  if (live.length > 0) throw new DomainError("swap_exists", "This assignment is already offered in a live swap; cancel that one first", { details: { swapId: live[0]!.id } });
-  const [row] = await tx
-    .insert(swaps)
-    .values({
-      kind: input.kind,
-      requesterId: input.requesterId,
-      counterpartId: input.counterpartId,
-      offeredKind: offered.kind,
-      offeredId: offered.id,
-      offeredStart: offered.start,
-      offeredEnd: offered.end,
-      requestedKind: input.requested?.kind ?? null,
-      requestedId: input.requested?.id ?? null,
-      requestedStart: input.requested?.start ?? null,
-      requestedEnd: input.requested?.end ?? null,
-      teamId: offered.teamId,
-      requiresApproval: team?.swapApprovalRequired ?? false,
-      note: input.note ?? null,
-      expiresAt: input.expiresAt ?? new Date(firstStart),
-      createdBy: ctx.actor.personId,
-      timeOffId: input.timeOffId ?? null,
-      createdAt: ctx.now,
-      updatedAt: ctx.now,
-    })
-    .returning();
-  await audit(tx, ctx, { entity: "swap", entityId: row!.id, action: "create", changes: { after: row } });
-  return row!;
+  const repo = createSwapRepository(tx);
+  const live = await repo.liveOfferOf(offered.kind, offered.id, offered.start);
+  if (live) throw new DomainError("swap_exists", "This assignment is already offered in a live swap; cancel that one first", { details: { swapId: live } });
+  const row = await repo.insert({
+    kind: input.kind,
+    requesterId: input.requesterId,
+    counterpartId: input.counterpartId,
+    offered: { kind: offered.kind, assignmentId: offered.id, startAt: offered.start, endAt: offered.end },
+    requested: input.requested ? { kind: input.requested.kind, assignmentId: input.requested.id, startAt: input.requested.start, endAt: input.requested.end } : null,
+    teamId: offered.teamId,
+    requiresApproval: team?.swapApprovalRequired ?? false,
+    note: input.note ?? null,
+    expiresAt: input.expiresAt ?? new Date(firstStart),
+    createdBy: ctx.actor.personId,
+    timeOffId: input.timeOffId ?? null,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+  });
+  await audit(tx, ctx, { entity: "swap", entityId: row.id, action: "create", changes: { after: row } });
+  return row;
 }
 
 export interface SwapInput {
@@ -254,9 +244,9 @@ async function complete(tx: Db, ctx: ServiceContext, swap: Swap, lead: boolean) 
       if (o2) overrides.push(o2);
     }
   } catch (error) {
-    const code = sqlStateOf(error)?.code;
-    if (code === "23P01") throw new DomainError("assignment_overlaps", "After the swap someone would be in two places at once");
-    if (code === "23505") throw new DomainError("already_booked", "The person already holds a seat in that slot");
+    const violation = constraintViolationOf(error);
+    if (violation === "overlap") throw new DomainError("assignment_overlaps", "After the swap someone would be in two places at once");
+    if (violation === "duplicate") throw new DomainError("already_booked", "The person already holds a seat in that slot");
     throw error;
   }
   await markCalendarsChanged(
@@ -275,12 +265,13 @@ async function complete(tx: Db, ctx: ServiceContext, swap: Swap, lead: boolean) 
 /** accept, decline, approve, complete or cancel a swap, as the state machine allows for this person. */
 export async function actOnSwap(ctx: ServiceContext, swapId: string, action: Exclude<SwapAction, "expire">) {
   const result = await ctx.db.transaction(async (tx) => {
-    const [swap] = await tx.select().from(swaps).where(eq(swaps.id, swapId)).for("update");
+    const repo = createSwapRepository(tx);
+    const swap = await repo.findByIdForUpdate(swapId);
     if (!swap) throw notFound("swap", swapId);
     if (isExpired(swap, swap.expiresAt, ctx.now)) {
-      const [expired] = await tx.update(swaps).set({ status: "expired", updatedAt: ctx.now }).where(eq(swaps.id, swapId)).returning();
+      const expired = await repo.update(swapId, { status: "expired", updatedAt: ctx.now });
       await audit(tx, ctx, { entity: "swap", entityId: swapId, action: "expire", changes: { status: { from: swap.status, to: "expired" } } });
-      return { expired: expired! };
+      return { expired };
     }
     // The state first (a wrong move is 409 for everyone), then who may make it.
     const next = transition(swap, action, ctx.actor.personId);
@@ -290,21 +281,17 @@ export async function actOnSwap(ctx: ServiceContext, swapId: string, action: Exc
       await checkEligibleTaker(tx, swap, next.counterpartId!);
     }
     const overrides = action === "complete" ? await complete(tx, ctx, { ...swap, counterpartId: next.counterpartId }, lead) : [];
-    const [after] = await tx
-      .update(swaps)
-      .set({
-        status: next.status,
-        counterpartId: next.counterpartId,
-        updatedAt: ctx.now,
-        version: sql`${swaps.version} + 1`,
-        ...(action === "accept" ? { acceptedAt: ctx.now } : {}),
-        ...(action === "approve" ? { approvedBy: ctx.actor.personId, approvedAt: ctx.now } : {}),
-        ...(action === "complete" ? { completedAt: ctx.now } : {}),
-      })
-      .where(eq(swaps.id, swapId))
-      .returning();
+    const after = await repo.update(swapId, {
+      status: next.status,
+      counterpartId: next.counterpartId,
+      updatedAt: ctx.now,
+      version: sql`${swaps.version} + 1`,
+      ...(action === "accept" ? { acceptedAt: ctx.now } : {}),
+      ...(action === "approve" ? { approvedBy: ctx.actor.personId, approvedAt: ctx.now } : {}),
+      ...(action === "complete" ? { completedAt: ctx.now } : {}),
+    });
     await audit(tx, ctx, { entity: "swap", entityId: swapId, action, changes: { status: { from: swap.status, to: next.status }, ...(overrides.length ? { overrides } : {}) } });
-    return { swap: after!, overrides };
+    return { swap: after, overrides };
   });
   if ("expired" in result) throw new DomainError("invalid_transition", "The swap has expired: an assignment in it started, or its deadline passed", { details: { currentStatus: "expired" } });
   return result;
@@ -335,7 +322,7 @@ function statusCondition(status: Swap["status"] | undefined, now: Date) {
 }
 
 export async function getSwap(ctx: ServiceContext, id: string): Promise<Swap> {
-  const [swap] = await ctx.db.select().from(swaps).where(eq(swaps.id, id));
+  const swap = await createSwapRepository(ctx.db).findById(id);
   if (!swap) throw notFound("swap", id);
   const visible = effective(swap, ctx.now);
   authorize(ctx.actor, "swap.read", { swap: factsOf(visible), actorTeamIds: await actorTeamIds(ctx.db, ctx.actor.personId) });
@@ -345,19 +332,15 @@ export async function getSwap(ctx: ServiceContext, id: string): Promise<Swap> {
 export async function listSwaps(ctx: ServiceContext, filter: { personId?: string | undefined; status?: Swap["status"] | undefined }, page: PageRequest) {
   const scope = readableSwaps(ctx.actor);
   const personId = filter.personId ?? (scope.all ? undefined : ctx.actor.personId);
-  const rows = await ctx.db
-    .select()
-    .from(swaps)
-    .where(
-      and(
-        personId ? or(eq(swaps.requesterId, personId), eq(swaps.counterpartId, personId)) : undefined,
-        scope.all ? undefined : readableBy(scope),
-        statusCondition(filter.status, ctx.now),
-        afterCursor(swaps.createdAt, swaps.id, page.cursor),
-      ),
-    )
-    .orderBy(asc(swaps.createdAt), asc(swaps.id))
-    .limit(page.limit + 1);
+  const rows = await createSwapRepository(ctx.db).list(
+    and(
+      personId ? or(eq(swaps.requesterId, personId), eq(swaps.counterpartId, personId)) : undefined,
+      scope.all ? undefined : readableBy(scope),
+      statusCondition(filter.status, ctx.now),
+      afterCursor(swaps.createdAt, swaps.id, page.cursor),
+    ),
+    page.limit + 1,
+  );
   const result = toPage(rows, page.limit, (r) => [r.createdAt, r.id]);
   return { ...result, items: result.items.map((r) => effective(r, ctx.now)) };
 }
@@ -375,22 +358,18 @@ function readableBy(scope: Exclude<ReturnType<typeof readableSwaps>, { all: true
 /** Open swaps the caller could take: not their own, not started, on their teams (shifts) or for anyone (duty, on-call). */
 export async function openSwapsFor(ctx: ServiceContext, page: PageRequest) {
   const teams = await createPeopleRepository(ctx.db).teamIdsOf(ctx.actor.personId);
-  const rows = await ctx.db
-    .select()
-    .from(swaps)
-    .where(
-      and(
-        eq(swaps.kind, "open"),
-        eq(swaps.status, "pending"),
-        isNull(swaps.counterpartId),
-        ne(swaps.requesterId, ctx.actor.personId),
-        sql`${swaps.expiresAt} > ${ctx.now.toISOString()}::timestamptz`,
-        or(sql`${swaps.offeredKind} <> 'shift'`, teams.length > 0 ? inArray(swaps.teamId, teams) : sql`false`),
-        afterCursor(swaps.createdAt, swaps.id, page.cursor),
-      ),
-    )
-    .orderBy(asc(swaps.createdAt), asc(swaps.id))
-    .limit(page.limit + 1);
+  const rows = await createSwapRepository(ctx.db).list(
+    and(
+      eq(swaps.kind, "open"),
+      eq(swaps.status, "pending"),
+      isNull(swaps.counterpartId),
+      ne(swaps.requesterId, ctx.actor.personId),
+      sql`${swaps.expiresAt} > ${ctx.now.toISOString()}::timestamptz`,
+      or(ne(offeredLeg.kind, "shift"), teams.length > 0 ? inArray(swaps.teamId, teams) : sql`false`),
+      afterCursor(swaps.createdAt, swaps.id, page.cursor),
+    ),
+    page.limit + 1,
+  );
   return toPage(rows, page.limit, (r) => [r.createdAt, r.id]);
 }
 
@@ -400,7 +379,7 @@ export async function personAssignments(ctx: ServiceContext, personId: string, f
   const person = await loadPersonFacts(ctx.db, personId);
   if (!person) throw notFound("person", personId);
   authorize(ctx.actor, "person.assignments.read", { person, actorTeamIds: await actorTeamIds(ctx.db, ctx.actor.personId) });
-  const [assignments, history] = await Promise.all([loadAssignments(ctx.db, [personId], from, to), completedSwapsOf(ctx.db, personId, from, to)]);
+  const [assignments, history] = await Promise.all([loadAssignments(ctx.db, [personId], from, to), createSwapRepository(ctx.db).completedOf(personId, from, to)]);
   const swappedIn = (a: { kind: string; id: string; start: Date }) =>
     history.find(
       (s) =>

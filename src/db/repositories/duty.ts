@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
 import { updateVersioned } from "../sql.ts";
@@ -7,17 +7,35 @@ import {
   dutyBookings,
   dutyFairnessLedger,
   dutyProgramExceptions,
+  dutyProgramPeople,
+  dutyProgramTeams,
   dutyProgramWindows,
   dutyPrograms,
   dutySlots,
   people,
   teamMembers,
+  teams,
   type DutyBooking,
   type DutyProgram,
   type DutySlot,
 } from "../schema/index.ts";
 
-type NewProgram = typeof dutyPrograms.$inferInsert;
+/** A program row to write, with its eligibility lists (each replaces the stored list when given). */
+type NewProgram = typeof dutyPrograms.$inferInsert & Partial<Pick<DutyProgram, "eligibleTeamIds" | "eligiblePersonIds" | "excludedPersonIds">>;
+
+/** The ids of a program's list, in the order given, as one array column of the program's row (no extra round trip). */
+function listOf(column: typeof dutyProgramTeams.teamId | typeof dutyProgramPeople.personId, role?: "eligible" | "excluded") {
+  const table = column === dutyProgramTeams.teamId ? dutyProgramTeams : dutyProgramPeople;
+  const ofRole = role ? sql` AND ${dutyProgramPeople.role} = ${role}` : sql``;
+  return sql<string[]>`coalesce((SELECT array_agg(${column} ORDER BY ${table.position})::text[] FROM ${table} WHERE ${table.programId} = ${dutyPrograms.id}${ofRole}), '{}'::text[])`;
+}
+
+const programColumns = {
+  ...getTableColumns(dutyPrograms),
+  eligibleTeamIds: listOf(dutyProgramTeams.teamId),
+  eligiblePersonIds: listOf(dutyProgramPeople.personId, "eligible"),
+  excludedPersonIds: listOf(dutyProgramPeople.personId, "excluded"),
+};
 type NewSlot = typeof dutySlots.$inferInsert;
 type NewBooking = typeof dutyBookings.$inferInsert;
 
@@ -26,22 +44,55 @@ type ProgramHoursRows = HoursRows;
 export function createDutyRepository(db: Db) {
   return {
     async insertProgram(values: NewProgram): Promise<DutyProgram> {
-      const [row] = await db.insert(dutyPrograms).values(values).returning();
-      return row!;
+      const { eligibleTeamIds, eligiblePersonIds, excludedPersonIds, ...row } = values;
+      const [inserted] = await db.insert(dutyPrograms).values(row).returning({ id: dutyPrograms.id });
+      await this.replaceLists(inserted!.id, { eligibleTeamIds, eligiblePersonIds, excludedPersonIds });
+      return (await this.findProgram(inserted!.id))!;
     },
 
     async findProgram(id: string): Promise<DutyProgram | undefined> {
-      const [row] = await db.select().from(dutyPrograms).where(eq(dutyPrograms.id, id));
+      const [row] = await db.select(programColumns).from(dutyPrograms).where(eq(dutyPrograms.id, id));
       return row;
     },
 
     async findProgramForUpdate(id: string): Promise<DutyProgram | undefined> {
-      const [row] = await db.select().from(dutyPrograms).where(eq(dutyPrograms.id, id)).for("update");
+      const [row] = await db.select(programColumns).from(dutyPrograms).where(eq(dutyPrograms.id, id)).for("update", { of: dutyPrograms });
       return row;
     },
 
-    async updateProgram(id: string, version: number, values: Partial<NewProgram>, now: Date) {
-      return updateVersioned(db, dutyPrograms, id, version, values, now);
+    /** undefined when `version` is no longer current (nothing written). */
+    async updateProgram(id: string, version: number, values: Partial<NewProgram>, now: Date): Promise<DutyProgram | undefined> {
+      const { eligibleTeamIds, eligiblePersonIds, excludedPersonIds, ...row } = values;
+      const updated = await updateVersioned(db, dutyPrograms, id, version, row, now);
+      if (!updated) return undefined;
+      await this.replaceLists(id, { eligibleTeamIds, eligiblePersonIds, excludedPersonIds });
+      return this.findProgram(id);
+    },
+
+    /** Replaces each eligibility list that is given (call inside a transaction). */
+    async replaceLists(programId: string, lists: Partial<Pick<DutyProgram, "eligibleTeamIds" | "eligiblePersonIds" | "excludedPersonIds">>): Promise<void> {
+      if (lists.eligibleTeamIds) {
+        await db.delete(dutyProgramTeams).where(eq(dutyProgramTeams.programId, programId));
+        if (lists.eligibleTeamIds.length > 0) await db.insert(dutyProgramTeams).values(lists.eligibleTeamIds.map((teamId, position) => ({ programId, position, teamId })));
+      }
+      for (const [role, ids] of [["eligible", lists.eligiblePersonIds], ["excluded", lists.excludedPersonIds]] as const) {
+        if (!ids) continue;
+        await db.delete(dutyProgramPeople).where(and(eq(dutyProgramPeople.programId, programId), eq(dutyProgramPeople.role, role)));
+        if (ids.length > 0) await db.insert(dutyProgramPeople).values(ids.map((personId, position) => ({ programId, role, position, personId })));
+      }
+    },
+
+    /** Of these ids, those that name no team / no person (what a program's lists may not hold). */
+    async unknownTeamIds(ids: string[]): Promise<string[]> {
+      if (ids.length === 0) return [];
+      const known = new Set((await db.select({ id: teams.id }).from(teams).where(inArray(teams.id, ids))).map((r) => r.id));
+      return [...new Set(ids)].filter((id) => !known.has(id));
+    },
+
+    async unknownPersonIds(ids: string[]): Promise<string[]> {
+      if (ids.length === 0) return [];
+      const known = new Set((await db.select({ id: people.id }).from(people).where(inArray(people.id, ids))).map((r) => r.id));
+      return [...new Set(ids)].filter((id) => !known.has(id));
     },
 
     /** Programs whose slots follow this team's support hours: the team cannot go while they do. */
@@ -51,7 +102,7 @@ export function createDutyRepository(db: Db) {
 
     async listPrograms(page: PageRequest) {
       const rows = await db
-        .select()
+        .select(programColumns)
         .from(dutyPrograms)
         .where(afterCursor(dutyPrograms.createdAt, dutyPrograms.id, page.cursor))
         .orderBy(asc(dutyPrograms.createdAt), asc(dutyPrograms.id))

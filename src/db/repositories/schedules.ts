@@ -1,9 +1,12 @@
-import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
+import { and, asc, eq, getTableColumns, gt, inArray, lt, sql, type AnyColumn } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
 import {
   people,
+  scheduleLayerChangeParticipants,
   scheduleLayerChanges,
+  scheduleLayerParticipants,
   scheduleLayerRestrictions,
   scheduleLayers,
   scheduleOverrides,
@@ -31,6 +34,16 @@ export interface NewLayer {
   endAt: Date | null;
   restrictions: { days: string[]; startTime: string; endTime: string }[];
   changes: { effectiveFrom: string; participantIds: string[] }[];
+}
+
+/**
+ * The participants' ids of a layer or participant change, in turn order, as
+ * one array column of the parent's own row: a correlated subquery, so
+ * reading the layers of a schedule costs no extra round trip per rotation.
+ * text[] because both drivers parse it (uuid[] arrives as a string on some).
+ */
+function participantIdsOf(table: typeof scheduleLayerParticipants | typeof scheduleLayerChangeParticipants, parentColumn: AnyColumn, parentId: AnyColumn) {
+  return sql<string[]>`coalesce((SELECT array_agg(${table.personId} ORDER BY ${table.position})::text[] FROM ${table} WHERE ${parentColumn} = ${parentId}), '{}'::text[])`;
 }
 
 export function createScheduleRepository(db: Db) {
@@ -90,12 +103,24 @@ export function createScheduleRepository(db: Db) {
     },
 
     async layers(scheduleId: string): Promise<LayerRows[]> {
-      const layers = await db.select().from(scheduleLayers).where(eq(scheduleLayers.scheduleId, scheduleId)).orderBy(asc(scheduleLayers.position));
+      const layers = await db
+        .select({ ...getTableColumns(scheduleLayers), participantIds: participantIdsOf(scheduleLayerParticipants, scheduleLayerParticipants.layerId, scheduleLayers.id) })
+        .from(scheduleLayers)
+        .where(eq(scheduleLayers.scheduleId, scheduleId))
+        .orderBy(asc(scheduleLayers.position));
       if (layers.length === 0) return [];
       const ids = layers.map((l) => l.id);
       const [restrictions, changes] = await Promise.all([
         db.select().from(scheduleLayerRestrictions).where(inArray(scheduleLayerRestrictions.layerId, ids)).orderBy(asc(scheduleLayerRestrictions.id)),
-        db.select().from(scheduleLayerChanges).where(inArray(scheduleLayerChanges.layerId, ids)).orderBy(asc(scheduleLayerChanges.effectiveFrom)),
+        db
+          .select({
+            layerId: scheduleLayerChanges.layerId,
+            effectiveFrom: scheduleLayerChanges.effectiveFrom,
+            participantIds: participantIdsOf(scheduleLayerChangeParticipants, scheduleLayerChangeParticipants.changeId, scheduleLayerChanges.id),
+          })
+          .from(scheduleLayerChanges)
+          .where(inArray(scheduleLayerChanges.layerId, ids))
+          .orderBy(asc(scheduleLayerChanges.effectiveFrom)),
       ]);
       return layers.map((layer) => ({
         layer,
@@ -104,8 +129,9 @@ export function createScheduleRepository(db: Db) {
       }));
     },
 
-    /** Replaces all layers of a schedule (call inside a transaction). */
+    /** Replaces all layers of a schedule, participants and changes with them (call inside a transaction). */
     async replaceLayers(scheduleId: string, layers: NewLayer[]): Promise<void> {
+      // Children go with their layer (ON DELETE CASCADE).
       await db.delete(scheduleLayers).where(eq(scheduleLayers.scheduleId, scheduleId));
       for (const [position, l] of layers.entries()) {
         const [row] = await db
@@ -114,7 +140,6 @@ export function createScheduleRepository(db: Db) {
             scheduleId,
             position,
             name: l.name,
-            participantIds: l.participantIds,
             turnUnit: l.turnUnit,
             turnCount: l.turnCount,
             handoffTime: l.handoffTime,
@@ -122,9 +147,19 @@ export function createScheduleRepository(db: Db) {
             startDate: l.startDate,
             endAt: l.endAt,
           })
-          .returning();
-        if (l.restrictions.length > 0) await db.insert(scheduleLayerRestrictions).values(l.restrictions.map((r) => ({ ...r, layerId: row!.id })));
-        if (l.changes.length > 0) await db.insert(scheduleLayerChanges).values(l.changes.map((c) => ({ ...c, layerId: row!.id })));
+          .returning({ id: scheduleLayers.id });
+        const layerId = row!.id;
+        if (l.participantIds.length > 0) {
+          await db.insert(scheduleLayerParticipants).values(l.participantIds.map((personId, i) => ({ layerId, position: i, personId })));
+        }
+        if (l.restrictions.length > 0) await db.insert(scheduleLayerRestrictions).values(l.restrictions.map((r) => ({ ...r, layerId })));
+        if (l.changes.length > 0) {
+          // Ids chosen here so each change's participants can name it without a round trip per change.
+          const changes = l.changes.map((c) => ({ id: randomUUID(), layerId, effectiveFrom: c.effectiveFrom, participantIds: c.participantIds }));
+          await db.insert(scheduleLayerChanges).values(changes.map(({ id, effectiveFrom }) => ({ id, layerId, effectiveFrom })));
+          const participants = changes.flatMap((c) => c.participantIds.map((personId, i) => ({ changeId: c.id, position: i, personId })));
+          if (participants.length > 0) await db.insert(scheduleLayerChangeParticipants).values(participants);
+        }
       }
     },
 

@@ -9,7 +9,10 @@ export const dutyEligibility = pgEnum("duty_eligibility", ["all", "teams", "peop
 /**
  * A company-wide recurring duty, such as one hour of support chat a month
  * for everyone. Slots come from its own weekly windows (duty_program_windows)
- * or from a team's support hours (`hoursTeamId`).
+ * or from a team's support hours (`hoursTeamId`). Who may book: everyone
+ * active (`eligibility` all), members of duty_program_teams (teams), or
+ * duty_program_people with role eligible (people); never those with role
+ * excluded.
  */
 export const dutyPrograms = pgTable(
   "duty_programs",
@@ -22,9 +25,6 @@ export const dutyPrograms = pgTable(
     seatsPerSlot: integer("seats_per_slot").notNull().default(1),
     quotaPerMonth: integer("quota_per_month").notNull().default(1),
     eligibility: dutyEligibility("eligibility").notNull().default("all"),
-    eligibleTeamIds: uuid("eligible_team_ids").array().notNull().default(sql`'{}'::uuid[]`),
-    eligiblePersonIds: uuid("eligible_person_ids").array().notNull().default(sql`'{}'::uuid[]`),
-    excludedPersonIds: uuid("excluded_person_ids").array().notNull().default(sql`'{}'::uuid[]`),
     /** Booking for a month opens at 00:00 on `opensDay` of the month `opensMonthsBefore` earlier (null: always open). */
     bookingOpensMonthsBefore: integer("booking_opens_months_before"),
     bookingOpensDay: integer("booking_opens_day"),
@@ -42,6 +42,41 @@ export const dutyPrograms = pgTable(
   (t) => [
     uniqueIndex("duty_programs_name_lower_uq").on(sql`lower(${t.name})`),
     check("duty_programs_numbers", sql`${t.slotMinutes} BETWEEN 15 AND 480 AND ${t.seatsPerSlot} > 0 AND ${t.quotaPerMonth} > 0 AND ${t.changeCutoffMinutes} >= 0`),
+  ],
+);
+
+export const dutyPersonRole = pgEnum("duty_person_role", ["eligible", "excluded"]);
+
+/**
+ * The teams whose members may book (eligibility "teams"), in the order the
+ * program lists them (`position`, so the API returns the list as given). A
+ * deleted team leaves the list (it had no members left to be eligible).
+ */
+export const dutyProgramTeams = pgTable(
+  "duty_program_teams",
+  {
+    programId: uuid("program_id").notNull().references(() => dutyPrograms.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    teamId: uuid("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ name: "duty_program_teams_pk", columns: [t.programId, t.position] }), index("duty_program_teams_team_idx").on(t.teamId)],
+);
+
+/**
+ * People named by a program: eligible (eligibility "people") or excluded
+ * (always), each list in the order given. People are never deleted.
+ */
+export const dutyProgramPeople = pgTable(
+  "duty_program_people",
+  {
+    programId: uuid("program_id").notNull().references(() => dutyPrograms.id, { onDelete: "cascade" }),
+    role: dutyPersonRole("role").notNull(),
+    position: integer("position").notNull(),
+    personId: uuid("person_id").notNull().references(() => people.id, { onDelete: "restrict" }),
+  },
+  (t) => [
+    primaryKey({ name: "duty_program_people_pk", columns: [t.programId, t.role, t.position] }),
+    index("duty_program_people_person_idx").on(t.personId),
   ],
 );
 
@@ -127,6 +162,8 @@ export const dutyFairnessLedger = pgTable(
   (t) => [primaryKey({ name: "duty_fairness_ledger_pk", columns: [t.programId, t.personId, t.month] })],
 );
 
-export type DutyProgram = typeof dutyPrograms.$inferSelect;
+export type DutyProgramRow = typeof dutyPrograms.$inferSelect;
+/** A program as services see it: the row with its eligibility lists in the order given. */
+export type DutyProgram = DutyProgramRow & { eligibleTeamIds: string[]; eligiblePersonIds: string[]; excludedPersonIds: string[] };
 export type DutySlot = typeof dutySlots.$inferSelect;
 export type DutyBooking = typeof dutyBookings.$inferSelect;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, date, index, integer, pgEnum, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { check, date, index, integer, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, instant, updatedAt, version } from "./_columns.ts";
 import { people } from "./people.ts";
 import { teams } from "./teams.ts";
@@ -34,7 +34,6 @@ export const scheduleLayers = pgTable(
     scheduleId: uuid("schedule_id").notNull().references(() => schedules.id, { onDelete: "cascade" }),
     position: integer("position").notNull(),
     name: text("name").notNull(),
-    participantIds: uuid("participant_ids").array().notNull(),
     turnUnit: turnUnit("turn_unit").notNull(),
     turnCount: integer("turn_count").notNull(),
     handoffTime: text("handoff_time").notNull(),
@@ -58,16 +57,45 @@ export const scheduleLayerRestrictions = pgTable(
   (t) => [index("schedule_layer_restrictions_layer_idx").on(t.layerId)],
 );
 
-/** From the first handoff at or after `effectiveFrom`, the layer rotates through these people instead. */
+/**
+ * Who takes turns in a layer, in turn order (`position` 0 first). A person
+ * may appear twice (two turns per cycle): the key is the position, not the
+ * person. People are never deleted (they are deactivated), so the person
+ * reference restricts like every other one.
+ */
+export const scheduleLayerParticipants = pgTable(
+  "schedule_layer_participants",
+  {
+    layerId: uuid("layer_id").notNull().references(() => scheduleLayers.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    personId: uuid("person_id").notNull().references(() => people.id, { onDelete: "restrict" }),
+  },
+  (t) => [primaryKey({ name: "schedule_layer_participants_pk", columns: [t.layerId, t.position] }), index("schedule_layer_participants_person_idx").on(t.personId)],
+);
+
+/** From the first handoff at or after `effectiveFrom`, the layer rotates through other people (schedule_layer_change_participants). */
 export const scheduleLayerChanges = pgTable(
   "schedule_layer_changes",
   {
     id: id(),
     layerId: uuid("layer_id").notNull().references(() => scheduleLayers.id, { onDelete: "cascade" }),
     effectiveFrom: date("effective_from", { mode: "string" }).notNull(),
-    participantIds: uuid("participant_ids").array().notNull(),
   },
   (t) => [index("schedule_layer_changes_layer_idx").on(t.layerId)],
+);
+
+/** The rotation a participant change switches to, in turn order; as schedule_layer_participants. */
+export const scheduleLayerChangeParticipants = pgTable(
+  "schedule_layer_change_participants",
+  {
+    changeId: uuid("change_id").notNull().references(() => scheduleLayerChanges.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    personId: uuid("person_id").notNull().references(() => people.id, { onDelete: "restrict" }),
+  },
+  (t) => [
+    primaryKey({ name: "schedule_layer_change_participants_pk", columns: [t.changeId, t.position] }),
+    index("schedule_layer_change_participants_person_idx").on(t.personId),
+  ],
 );
 
 /** A person replaces whoever is on call (or only `replacesPersonId`) over [start, end). Newest wins. */
@@ -99,6 +127,7 @@ export const slackWorkspaces = pgTable("slack_workspaces", {
 });
 
 export type Schedule = typeof schedules.$inferSelect;
-export type ScheduleLayerRow = typeof scheduleLayers.$inferSelect;
+/** A layer as services see it: the row with its participants' ids in turn order. */
+export type ScheduleLayerRow = typeof scheduleLayers.$inferSelect & { participantIds: string[] };
 export type ScheduleOverride = typeof scheduleOverrides.$inferSelect;
 export type SlackWorkspace = typeof slackWorkspaces.$inferSelect;

@@ -1,18 +1,18 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, pgEnum, pgTable, text, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, index, pgEnum, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, instant, updatedAt, version } from "./_columns.ts";
 import { people } from "./people.ts";
 
 export const swapKind = pgEnum("swap_kind", ["trade", "give_away", "open"]);
 export const swapStatus = pgEnum("swap_status", ["pending", "accepted", "approved", "completed", "declined", "cancelled", "expired"]);
 export const assignmentKind = pgEnum("assignment_kind", ["shift", "duty_booking", "oncall"]);
+export const swapLegSide = pgEnum("swap_leg_side", ["offered", "requested"]);
 
 /**
  * One person offers an assignment (a shift, a duty booking, or a window of
  * an on-call schedule): to trade for a named person's assignment, to give
- * to a named person, or open to anyone eligible. `offered*` / `requested*`
- * reference the assignment: its kind, its id (the schedule's for on-call)
- * and its [start, end).
+ * to a named person, or open to anyone eligible. What is offered (and, in a
+ * trade, requested back) are its legs: swap_legs below.
  */
 export const swaps = pgTable(
   "swaps",
@@ -22,14 +22,6 @@ export const swaps = pgTable(
     status: swapStatus("status").notNull().default("pending"),
     requesterId: uuid("requester_id").notNull().references(() => people.id, { onDelete: "restrict" }),
     counterpartId: uuid("counterpart_id").references(() => people.id, { onDelete: "restrict" }),
-    offeredKind: assignmentKind("offered_kind").notNull(),
-    offeredId: uuid("offered_id").notNull(),
-    offeredStart: instant("offered_start").notNull(),
-    offeredEnd: instant("offered_end").notNull(),
-    requestedKind: assignmentKind("requested_kind"),
-    requestedId: uuid("requested_id"),
-    requestedStart: instant("requested_start"),
-    requestedEnd: instant("requested_end"),
     /** The team whose lead approves (the shift's or schedule's team); null for duty. */
     teamId: uuid("team_id"),
     requiresApproval: boolean("requires_approval").notNull(),
@@ -49,8 +41,30 @@ export const swaps = pgTable(
   (t) => [
     index("swaps_requester_idx").on(t.requesterId, t.status),
     index("swaps_counterpart_idx").on(t.counterpartId, t.status),
-    index("swaps_offered_idx").on(t.offeredKind, t.offeredId),
-    check("swaps_window", sql`${t.offeredEnd} > ${t.offeredStart}`),
+  ],
+);
+
+/**
+ * The assignments a swap moves: the offered one (every swap has it) and, in
+ * a trade, the one requested back. A leg references the assignment by its
+ * kind, its id (the schedule's for on-call) and its [start, end); it is no
+ * foreign key because the id points into one of three tables.
+ */
+export const swapLegs = pgTable(
+  "swap_legs",
+  {
+    swapId: uuid("swap_id").notNull().references(() => swaps.id, { onDelete: "cascade" }),
+    side: swapLegSide("side").notNull(),
+    kind: assignmentKind("kind").notNull(),
+    assignmentId: uuid("assignment_id").notNull(),
+    startAt: instant("start_at").notNull(),
+    endAt: instant("end_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "swap_legs_pk", columns: [t.swapId, t.side] }),
+    // "Is this assignment already offered in a live swap?" (was swaps_offered_idx).
+    index("swap_legs_assignment_idx").on(t.kind, t.assignmentId, t.side),
+    check("swap_legs_window", sql`${t.endAt} > ${t.startAt}`),
   ],
 );
 
@@ -71,4 +85,20 @@ export const calendarRepublish = pgTable(
   (t) => [index("calendar_republish_pending_idx").on(t.doneAt, t.requestedAt)],
 );
 
-export type Swap = typeof swaps.$inferSelect;
+export type SwapRow = typeof swaps.$inferSelect;
+export type SwapLeg = typeof swapLegs.$inferSelect;
+
+/**
+ * A swap as services and the API see it: the row with its legs flattened
+ * back into offered* / requested* (src/db/repositories/swaps.ts assembles it).
+ */
+export type Swap = SwapRow & {
+  offeredKind: SwapLeg["kind"];
+  offeredId: string;
+  offeredStart: Date;
+  offeredEnd: Date;
+  requestedKind: SwapLeg["kind"] | null;
+  requestedId: string | null;
+  requestedStart: Date | null;
+  requestedEnd: Date | null;
+};
