@@ -13,6 +13,7 @@ import { clientErrorHandler, errorsPlugin, frameworkErrors } from "./http/plugin
 import { idempotencyPlugin } from "./http/plugins/idempotency.ts";
 import { jsonBodyPlugin } from "./http/plugins/json-body.ts";
 import { limitsOptions, limitsPlugin, type LimitsOptions } from "./http/plugins/limits.ts";
+import { schemasPlugin } from "./http/plugins/schemas.ts";
 import { v1Routes } from "./http/routes/index.ts";
 import { healthRoutes } from "./http/routes/health/index.ts";
 import { OnCallCache } from "./services/oncall.ts";
@@ -93,6 +94,7 @@ export function serverOptions(config: AppOptions["config"], logStream?: AppOptio
 export const rotaApp = fp(
   async (app: FastifyInstance, { config, db, clock = () => new Date() }: Omit<AppOptions, "logStream">) => {
     configureValidation(app);
+    await app.register(schemasPlugin);
     // JSON only: Fastify's text/plain parser would turn a wrong Content-Type into a confusing 400.
     app.removeContentTypeParser("text/plain");
     await app.register(jsonBodyPlugin);

@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type ApiResponse, type Client, type TestApp } from "./helpers/app.ts";
+import { dereference } from "./helpers/fuzz-operations.ts";
 
 // Hostile input found by the issue-11 probe: each answer must be a 4xx
 // problem+json naming what was wrong, never a 500 or a dead process.
@@ -89,7 +90,9 @@ describe("finding 1: every windowed read has a cap", () => {
 describe("finding 1, kept so: a new windowed read without a cap fails here", () => {
   type Operation = { parameters?: { name: string; in: string; required?: boolean }[] };
   it("every GET that requires from/to (or start/end) answers 422 window_too_large for the whole supported range", async () => {
-    const spec = t.app.swagger() as unknown as { paths: Record<string, Record<string, Operation>> };
+    const document = t.app.swagger() as unknown as Record<string, any>;
+    // Shared parameters (`from`, `to`…) are `$ref`s into components.parameters: read them whole.
+    const spec = { paths: dereference(document.paths as Record<string, Record<string, Operation>>, document) };
     const ids: Record<string, () => string> = { schedules: () => scheduleId, people: () => lead.personId, teams: () => teamId, "duty-programs": () => programId };
     const windowed = Object.entries(spec.paths).flatMap(([path, ops]) => {
       const query = (ops.get?.parameters ?? []).filter((p) => p.in === "query" && p.required);

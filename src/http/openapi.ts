@@ -1,8 +1,70 @@
 import type { SwaggerOptions } from "@fastify/swagger";
 import type { FastifyInstance } from "fastify";
+import { problemResponses } from "./schemas.ts";
+
+type Json = Record<string, any>;
+
+/**
+ * What every operation would otherwise repeat, shared once in components:
+ * each standard error response (`errorResponses` in src/http/schemas.ts) is
+ * components.responses.<name>; a parameter used by three or more operations
+ * (`id`, `limit`, `cursor`, the window's `from` and `to`…) is
+ * components.parameters.<Name>, in its most common form (the others stay
+ * inline). components.schemas is sorted by name.
+ */
+export function shareComponents(doc: Json): Json {
+  const operations = Object.values<Json>(doc.paths ?? {}).flatMap((item) => Object.values<Json>(item));
+
+  const responses: Json = {};
+  for (const operation of operations) {
+    for (const [status, response] of Object.entries<Json>(operation.responses ?? {})) {
+      const standard = problemResponses[Number(status)];
+      if (!standard) continue;
+      const expected = { description: standard.description, content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } };
+      if (JSON.stringify(response) !== JSON.stringify(expected)) continue;
+      responses[standard.name] = expected;
+      operation.responses[status] = { $ref: `#/components/responses/${standard.name}` };
+    }
+  }
+
+  const uses = new Map<string, { parameter: Json; count: number }>();
+  for (const operation of operations) {
+    for (const parameter of operation.parameters ?? []) {
+      const key = JSON.stringify(parameter);
+      uses.set(key, { parameter, count: (uses.get(key)?.count ?? 0) + 1 });
+    }
+  }
+  const parameters: Json = {};
+  const sharedAs = new Map<string, string>();
+  for (const [key, { parameter, count }] of [...uses].sort(([, a], [, b]) => b.count - a.count)) {
+    const name = String(parameter.name).replace(/^./, (c) => c.toUpperCase());
+    if (count < 3 || name in parameters) continue;
+    parameters[name] = parameter;
+    sharedAs.set(key, name);
+  }
+  for (const operation of operations) {
+    if (!operation.parameters) continue;
+    operation.parameters = operation.parameters.map((parameter: Json) => {
+      const name = sharedAs.get(JSON.stringify(parameter));
+      return name ? { $ref: `#/components/parameters/${name}` } : parameter;
+    });
+  }
+
+  return {
+    ...doc,
+    components: { ...doc.components, schemas: sorted(doc.components?.schemas ?? {}), parameters: sorted(parameters), responses: sorted(responses) },
+  };
+}
+
+function sorted(entries: Json): Json {
+  return Object.fromEntries(Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
 
 export function openApiOptions(publicUrl: string | undefined): SwaggerOptions {
   return {
+    // A named schema (src/http/schemas.ts `named`) is components.schemas.<its $id>, not `def-0`.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === "string" ? json.$id : `def-${i}`) },
+    transformObject: (document) => shareComponents("openapiObject" in document ? document.openapiObject : document.swaggerObject),
     openapi: {
       openapi: "3.1.0",
       info: {
@@ -35,8 +97,8 @@ export function openApiOptions(publicUrl: string | undefined): SwaggerOptions {
   };
 }
 
-/** The OpenAPI document the routes describe, as checked in at the repository root. */
-export async function renderOpenApiYaml(app: FastifyInstance): Promise<string> {
+/** The OpenAPI document the routes describe (scripts/openapi.ts writes it to openapi.yaml). */
+export async function openApiDocument(app: FastifyInstance): Promise<Record<string, unknown>> {
   await app.ready();
-  return app.swagger({ yaml: true });
+  return app.swagger() as unknown as Record<string, unknown>;
 }

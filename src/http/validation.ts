@@ -94,6 +94,16 @@ function makeAjv(options: Options): Ajv {
 export function configureValidation(app: FastifyInstance): void {
   const body = makeAjv({ coerceTypes: false });
   const text = makeAjv({ coerceTypes: "array" });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? body : text).compile(schema));
+  // Fastify hands a custom compiler no shared schemas: a `$ref` resolves against the root's `addSchema`s, copied in here.
+  const added = new Set<string>();
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    for (const [id, shared] of Object.entries(app.getSchemas())) {
+      if (added.has(id)) continue;
+      body.addSchema(shared as object, id);
+      text.addSchema(shared as object, id);
+      added.add(id);
+    }
+    return (httpPart === "body" ? body : text).compile(schema);
+  });
   app.addHook("preValidation", rejectNulBytes);
 }

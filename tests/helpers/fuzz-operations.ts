@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { parse } from "yaml";
-import { renderOpenApiYaml } from "../../src/http/openapi.ts";
+import { renderOpenApiYaml } from "../../scripts/openapi.ts";
 
 export type JsonSchema = Record<string, any>;
 
@@ -24,14 +24,38 @@ export interface Operation {
 }
 
 /**
+ * `value` with every local `$ref` (`#/components/schemas/Person`, a shared
+ * parameter or response) replaced by what it points to in `document`, so
+ * the fuzzer sees each schema whole, as if the document had none.
+ */
+export function dereference<T>(value: T, document: JsonSchema, seen: readonly string[] = []): T {
+  if (Array.isArray(value)) return value.map((item) => dereference(item, document, seen)) as T;
+  if (value === null || typeof value !== "object") return value;
+  const { $ref, ...rest } = value as JsonSchema;
+  if (typeof $ref === "string") {
+    if (!$ref.startsWith("#/")) throw new Error(`Only local references are expected in openapi.yaml, not ${$ref}`);
+    if (seen.includes($ref)) throw new Error(`${$ref} refers to itself: the fuzzer cannot generate its values`);
+    const target = $ref
+      .slice(2)
+      .split("/")
+      .reduce<JsonSchema | undefined>((node, key) => node?.[key.replaceAll("~1", "/").replaceAll("~0", "~")], document);
+    if (target === undefined) throw new Error(`${$ref} points to nothing in openapi.yaml`);
+    return dereference({ ...target, ...rest }, document, [...seen, $ref]) as T;
+  }
+  return Object.fromEntries(Object.entries(rest).map(([key, item]) => [key, dereference(item, document, seen)])) as T;
+}
+
+/**
  * Every operation, read from the OpenAPI document the routes render, which
  * tests/openapi.test.ts keeps byte-identical to openapi.yaml: a new route is
  * fuzzed as soon as it exists, before the checked-in file is regenerated.
  */
 export async function apiOperations(app: FastifyInstance): Promise<Operation[]> {
-  const doc = parse(await renderOpenApiYaml(app)) as { paths: Record<string, Record<string, any>> };
+  const document = parse(await renderOpenApiYaml(app)) as JsonSchema;
+  // Shared schemas, parameters and responses are `$ref`s into components: the values are generated from what they name.
+  const paths = dereference(document.paths as Record<string, Record<string, any>>, document);
   const operations: Operation[] = [];
-  for (const [path, methods] of Object.entries(doc.paths)) {
+  for (const [path, methods] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(methods)) {
       if (!["get", "post", "put", "patch", "delete"].includes(method)) continue;
       const content = op.requestBody?.content as Record<string, { schema: JsonSchema }> | undefined;

@@ -1,23 +1,28 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { listAudit } from "../../../services/audit.ts";
-import { Instant, Page, PageQuery, Uuid, errorResponses } from "../../schemas.ts";
+import { Instant, Page, PageQuery, Uuid, errorResponses, named } from "../../schemas.ts";
 
-const AuditEntry = Type.Object(
-  {
-    id: Uuid,
-    at: Instant,
-    actorId: Type.Union([Uuid, Type.Null()], { description: "Who made the change; null for the system (bootstrap, jobs)" }),
-    entity: Type.String({ examples: ["person", "team", "team_member", "api_token"] }),
-    entityId: Type.String(),
-    action: Type.String({ examples: ["create", "update", "delete", "deactivate", "revoke"] }),
-    changes: Type.Record(Type.String(), Type.Unknown(), {
-      description: "`{after}` on create, `{before}` on delete, `{field: {from, to}}` on update",
-    }),
-    requestId: Type.Union([Type.String(), Type.Null()]),
-  },
-  { additionalProperties: false },
+const AuditEntry = named(
+  "AuditEntry",
+  Type.Object(
+    {
+      id: Uuid,
+      at: Instant,
+      actorId: Type.Union([Uuid, Type.Null()], { description: "Who made the change; null for the system (bootstrap, jobs)" }),
+      entity: Type.String({ examples: ["person", "team", "team_member", "api_token"] }),
+      entityId: Type.String(),
+      action: Type.String({ examples: ["create", "update", "delete", "deactivate", "revoke"] }),
+      changes: Type.Record(Type.String(), Type.Unknown(), {
+        description: "`{after}` on create, `{before}` on delete, `{field: {from, to}}` on update",
+      }),
+      requestId: Type.Union([Type.String(), Type.Null()]),
+    },
+    { additionalProperties: false },
+  ),
 );
+
+const AuditEntryPage = Page(AuditEntry);
 
 export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -37,7 +42,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Page(AuditEntry), ...errorResponses(400, 401, 403) },
+        response: { 200: AuditEntryPage, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { coverageCandidates, teamCoverage, teamHours } from "../../../services/coverage.ts";
 import { windowCapText } from "../../../services/windows.ts";
-import { IdParams, Instant, IntervalSchema, Uuid, WindowQuery, errorResponses } from "../../schemas.ts";
+import { IdParams, Instant, IntervalSchema, Uuid, WindowQuery, errorResponses, named } from "../../schemas.ts";
 import { Person, Skill } from "../people/schemas.ts";
 
 const tags = ["coverage"];
@@ -23,57 +23,66 @@ const Shortfall = Type.Object(
   { additionalProperties: false },
 );
 
-const Coverage = Type.Object(
-  {
-    teamId: Uuid,
-    timeZone: Type.String(),
-    from: Instant,
-    to: Instant,
-    maxConcurrentChats: Type.Integer(),
-    shortfalls: Type.Array(Shortfall, { description: "Per requirement, where scheduled headcount (net of approved time off) is below it" }),
-    unstaffed: Type.Array(IntervalSchema, { description: "Support hours with nobody scheduled at all" }),
-    capacity: Type.Array(
-      Type.Object({ start: Instant, end: Instant, agents: Type.Integer(), chats: Type.Integer() }, { additionalProperties: false }),
-      { description: "Agents on and chats they can take, over support hours (the whole window without them)" },
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const Candidates = Type.Object(
-  {
-    teamId: Uuid,
-    start: Instant,
-    end: Instant,
-    week: Type.Object({ from: Instant, to: Instant }, { additionalProperties: false }),
-    candidates: Type.Array(
-      Type.Object({ person: Person, weekScheduledMinutes: Type.Number({ description: "Minutes already scheduled that week (team time)" }) }, { additionalProperties: false }),
-    ),
-  },
-  { additionalProperties: false },
-);
-
-const Hours = Type.Object(
-  {
-    teamId: Uuid,
-    timeZone: Type.String(),
-    from: Instant,
-    to: Instant,
-    people: Type.Array(
-      Type.Object(
-        {
-          personId: Uuid,
-          totalMinutes: Type.Number(),
-          weekdayMinutes: Type.Number(),
-          weekendMinutes: Type.Number(),
-          outsideSupportMinutes: Type.Number(),
-          shiftCount: Type.Integer(),
-        },
-        { additionalProperties: false },
+const Coverage = named(
+  "Coverage",
+  Type.Object(
+    {
+      teamId: Uuid,
+      timeZone: Type.String(),
+      from: Instant,
+      to: Instant,
+      maxConcurrentChats: Type.Integer(),
+      shortfalls: Type.Array(Shortfall, { description: "Per requirement, where scheduled headcount (net of approved time off) is below it" }),
+      unstaffed: Type.Array(IntervalSchema, { description: "Support hours with nobody scheduled at all" }),
+      capacity: Type.Array(
+        Type.Object({ start: Instant, end: Instant, agents: Type.Integer(), chats: Type.Integer() }, { additionalProperties: false }),
+        { description: "Agents on and chats they can take, over support hours (the whole window without them)" },
       ),
-    ),
-  },
-  { additionalProperties: false },
+    },
+    { additionalProperties: false },
+  ),
+);
+
+const Candidates = named(
+  "CoverageCandidates",
+  Type.Object(
+    {
+      teamId: Uuid,
+      start: Instant,
+      end: Instant,
+      week: Type.Object({ from: Instant, to: Instant }, { additionalProperties: false }),
+      candidates: Type.Array(
+        Type.Object({ person: Person, weekScheduledMinutes: Type.Number({ description: "Minutes already scheduled that week (team time)" }) }, { additionalProperties: false }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+const Hours = named(
+  "TeamHours",
+  Type.Object(
+    {
+      teamId: Uuid,
+      timeZone: Type.String(),
+      from: Instant,
+      to: Instant,
+      people: Type.Array(
+        Type.Object(
+          {
+            personId: Uuid,
+            totalMinutes: Type.Number(),
+            weekdayMinutes: Type.Number(),
+            weekendMinutes: Type.Number(),
+            outsideSupportMinutes: Type.Number(),
+            shiftCount: Type.Integer(),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
 );
 /** Coverage questions over a window: gaps against requirements and support hours, who could fill one, hours per person. */
 export const coverageRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -17,25 +17,23 @@ import {
   updateSlot,
 } from "../../../services/duty.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { IdParams, Instant, LocalDate, LocalTime, NoContent, Page, PageQuery, StringEnum, TimeZoneName, Uuid, Weekday, errorResponses } from "../../schemas.ts";
+import { HoursException, IdParams, Instant, NoContent, Page, PageQuery, StringEnum, TimeZoneName, Uuid, WeeklyWindow, errorResponses, named } from "../../schemas.ts";
 import { Person, Skill } from "../people/schemas.ts";
 
 const tags = ["duty"];
 const Month = Type.String({ format: "year-month", description: "YYYY-MM in the program's zone (1970–2199)", examples: ["2026-12"] });
 const MonthParams = Type.Object({ id: Uuid, month: Month }, { additionalProperties: false });
 
-const Window = Type.Object({ days: Type.Array(Weekday, { minItems: 1, maxItems: 7 }), start: LocalTime, end: LocalTime }, { additionalProperties: false });
-const Exception = Type.Union([
-  Type.Object({ date: LocalDate, closed: Type.Literal(true) }, { additionalProperties: false }),
-  Type.Object({ date: LocalDate, start: LocalTime, end: LocalTime, closed: Type.Optional(Type.Literal(false)) }, { additionalProperties: false }),
-]);
 const DayOfMonth = Type.Object(
   { monthsBefore: Type.Integer({ minimum: 0, maximum: 12 }), day: Type.Integer({ minimum: 1, maximum: 28 }) },
   { additionalProperties: false },
 );
-const BookingWindowRule = Type.Object(
-  { opens: DayOfMonth, closes: DayOfMonth },
-  { additionalProperties: false, description: "Booking for month M opens at 00:00 on `opens.day` of the month `opens.monthsBefore` before M, and closes at the end of `closes.day`" },
+const BookingWindowRule = named(
+  "BookingWindow",
+  Type.Object(
+    { opens: DayOfMonth, closes: DayOfMonth },
+    { additionalProperties: false, description: "Booking for month M opens at 00:00 on `opens.day` of the month `opens.monthsBefore` before M, and closes at the end of `closes.day`" },
+  ),
 );
 
 const programFields = {
@@ -43,7 +41,7 @@ const programFields = {
   timeZone: TimeZoneName,
   slotMinutes: Type.Integer({ minimum: 15, maximum: 480, description: "Slot length (default 60)" }),
   hours: Type.Object(
-    { windows: Type.Optional(Type.Array(Window, { maxItems: 50 })), exceptions: Type.Optional(Type.Array(Exception, { maxItems: 500 })) },
+    { windows: Type.Optional(Type.Array(WeeklyWindow, { maxItems: 50 })), exceptions: Type.Optional(Type.Array(HoursException, { maxItems: 500 })) },
     { additionalProperties: false, description: "The program's own hours, in its zone (ignored with hoursTeamId)" },
   ),
   hoursTeamId: Type.Union([Uuid, Type.Null()], { description: "Use this team's support hours instead of own hours" }),
@@ -59,72 +57,86 @@ const programFields = {
   supportTeamId: Type.Union([Uuid, Type.Null()], { description: "The team people on duty join" }),
 };
 
-const Program = Type.Object(
-  {
-    id: Uuid,
-    name: Type.String(),
-    timeZone: Type.String(),
-    slotMinutes: Type.Integer(),
-    hours: Type.Object({ windows: Type.Array(Window), exceptions: Type.Array(Exception) }),
-    hoursTeamId: Type.Union([Uuid, Type.Null()]),
-    seatsPerSlot: Type.Integer(),
-    quotaPerMonth: Type.Integer(),
-    eligibility: Type.String(),
-    eligibleTeamIds: Type.Array(Uuid),
-    eligiblePersonIds: Type.Array(Uuid),
-    excludedPersonIds: Type.Array(Uuid),
-    bookingWindow: Type.Union([BookingWindowRule, Type.Null()]),
-    changeCutoffMinutes: Type.Integer(),
-    trainingRequired: Type.Boolean(),
-    supportTeamId: Type.Union([Uuid, Type.Null()]),
-    createdAt: Instant,
-    updatedAt: Instant,
-    version: Type.Integer(),
-  },
-  { additionalProperties: false },
+const Program = named(
+  "DutyProgram",
+  Type.Object(
+    {
+      id: Uuid,
+      name: Type.String(),
+      timeZone: Type.String(),
+      slotMinutes: Type.Integer(),
+      hours: Type.Object({ windows: Type.Array(WeeklyWindow), exceptions: Type.Array(HoursException) }),
+      hoursTeamId: Type.Union([Uuid, Type.Null()]),
+      seatsPerSlot: Type.Integer(),
+      quotaPerMonth: Type.Integer(),
+      eligibility: Type.String(),
+      eligibleTeamIds: Type.Array(Uuid),
+      eligiblePersonIds: Type.Array(Uuid),
+      excludedPersonIds: Type.Array(Uuid),
+      bookingWindow: Type.Union([BookingWindowRule, Type.Null()]),
+      changeCutoffMinutes: Type.Integer(),
+      trainingRequired: Type.Boolean(),
+      supportTeamId: Type.Union([Uuid, Type.Null()]),
+      createdAt: Instant,
+      updatedAt: Instant,
+      version: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
 );
 
-const Slot = Type.Object(
-  { id: Uuid, programId: Uuid, month: Type.String(), start: Instant, end: Instant, seats: Type.Integer(), closed: Type.Boolean(), version: Type.Integer() },
-  { additionalProperties: false },
+const slotFields = { id: Uuid, programId: Uuid, month: Type.String(), start: Instant, end: Instant, seats: Type.Integer(), closed: Type.Boolean(), version: Type.Integer() };
+const Slot = named("DutySlot", Type.Object(slotFields, { additionalProperties: false }));
+
+const CalendarSlot = named(
+  "DutyCalendarSlot",
+  Type.Object(
+    {
+      ...slotFields,
+      freeSeats: Type.Integer(),
+      bookings: Type.Array(Type.Object({ id: Uuid, personId: Uuid, name: Type.String(), createdAt: Instant }, { additionalProperties: false })),
+    },
+    { additionalProperties: false },
+  ),
 );
 
-const CalendarSlot = Type.Object(
-  {
-    ...Slot.properties,
-    freeSeats: Type.Integer(),
-    bookings: Type.Array(Type.Object({ id: Uuid, personId: Uuid, name: Type.String(), createdAt: Instant }, { additionalProperties: false })),
-  },
-  { additionalProperties: false },
-);
-
-const Booking = Type.Object(
-  {
-    id: Uuid,
-    slotId: Uuid,
-    programId: Uuid,
-    month: Type.String(),
-    personId: Uuid,
-    start: Instant,
-    end: Instant,
-    bookedBy: Type.Union([Uuid, Type.Null()]),
-    autoAssigned: Type.Boolean(),
-    createdAt: Instant,
-    version: Type.Integer(),
-  },
-  { additionalProperties: false },
+const Booking = named(
+  "DutyBooking",
+  Type.Object(
+    {
+      id: Uuid,
+      slotId: Uuid,
+      programId: Uuid,
+      month: Type.String(),
+      personId: Uuid,
+      start: Instant,
+      end: Instant,
+      bookedBy: Type.Union([Uuid, Type.Null()]),
+      autoAssigned: Type.Boolean(),
+      createdAt: Instant,
+      version: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 function slotView<T extends { startAt: Date; endAt: Date }>({ startAt, endAt, ...rest }: T) {
   return { ...rest, start: startAt, end: endAt };
 }
 
+const OnDuty = named(
+  "OnDuty",
+  Type.Object({ person: Person, slot: Type.Object({ id: Uuid, start: Instant, end: Instant }), hasSkill: Type.Union([Type.Boolean(), Type.Null()]) }),
+);
+
 const bookingErrors = errorResponses(400, 401, 403, 404, 409, 422);
+
+const ProgramPage = Page(Program);
 
 export const dutyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/duty-programs",
-    { schema: { tags, summary: "List duty programs", querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }), response: { 200: Page(Program), ...errorResponses(400, 401) } } },
+    { schema: { tags, summary: "List duty programs", querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }), response: { 200: ProgramPage, ...errorResponses(400, 401) } } },
     async (request) => listPrograms(request.ctx, { limit: request.query.limit ?? 50, cursor: request.query.cursor }),
   );
 
@@ -319,8 +331,8 @@ export const dutyRoutes: FastifyPluginAsyncTypebox = async (app) => {
             programId: Uuid,
             at: Instant,
             skill: Type.Union([Type.String(), Type.Null()]),
-            onDuty: Type.Array(Type.Object({ person: Person, slot: Type.Object({ id: Uuid, start: Instant, end: Instant }), hasSkill: Type.Union([Type.Boolean(), Type.Null()]) })),
-            withSkill: Type.Array(Type.Object({ person: Person, slot: Type.Object({ id: Uuid, start: Instant, end: Instant }), hasSkill: Type.Union([Type.Boolean(), Type.Null()]) })),
+            onDuty: Type.Array(OnDuty),
+            withSkill: Type.Array(OnDuty),
           }),
           ...errorResponses(400, 401, 404),
         },

@@ -2,15 +2,18 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { getPerson } from "../../../services/people.ts";
 import { withEtag } from "../../etag.ts";
-import { Uuid, errorResponses } from "../../schemas.ts";
-import { Person } from "../people/schemas.ts";
+import { Uuid, errorResponses, named } from "../../schemas.ts";
+import { personFields } from "../people/schemas.ts";
 
-const Me = Type.Object(
-  {
-    ...Person.properties,
-    ledTeamIds: Type.Array(Uuid, { description: "Teams this person leads" }),
-  },
-  { additionalProperties: false },
+const Me = named(
+  "Me",
+  Type.Object(
+    {
+      ...personFields,
+      ledTeamIds: Type.Array(Uuid, { description: "Teams this person leads" }),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {

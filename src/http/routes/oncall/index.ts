@@ -1,17 +1,45 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { onCallLookup } from "../../../services/oncall.ts";
-import { Instant, Uuid, errorResponses } from "../../schemas.ts";
+import { Instant, Uuid, errorResponses, named } from "../../schemas.ts";
 import { Skill } from "../people/schemas.ts";
 
-const PersonBrief = Type.Object({
-  id: Uuid,
-  name: Type.String(),
-  email: Type.String(),
-  timeZone: Type.String(),
-  chatUserId: Type.Union([Type.String(), Type.Null()]),
-  skills: Type.Array(Type.String()),
-});
+const PersonBrief = named(
+  "PersonBrief",
+  Type.Object({
+    id: Uuid,
+    name: Type.String(),
+    email: Type.String(),
+    timeZone: Type.String(),
+    chatUserId: Type.Union([Type.String(), Type.Null()]),
+    skills: Type.Array(Type.String()),
+  }),
+);
+
+/** One schedule's answer: who is on now, since and until when, and who is next. */
+const OnCall = named(
+  "OnCall",
+  Type.Object({
+    schedule: Type.Object({ id: Uuid, name: Type.String(), teamId: Type.Union([Uuid, Type.Null()]), timeZone: Type.String() }),
+    at: Instant,
+    current: Type.Union([
+      Type.Object({
+        person: PersonBrief,
+        since: Instant,
+        sinceExact: Type.Boolean(),
+        until: Instant,
+        source: Type.String(),
+        override: Type.Union([
+          Type.Object({ id: Uuid, replacesPersonId: Type.Union([Uuid, Type.Null()]), start: Instant, end: Instant, note: Type.Union([Type.String(), Type.Null()]) }),
+          Type.Null(),
+        ]),
+      }),
+      Type.Null(),
+    ]),
+    gap: Type.Union([Type.Object({ since: Instant, until: Instant }), Type.Null()], { description: "Nobody is on call: since/until of the gap" }),
+    next: Type.Union([Type.Object({ person: Type.Union([PersonBrief, Type.Null()]), from: Instant }), Type.Null()]),
+  }),
+);
 
 export const onCallRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -32,31 +60,7 @@ export const onCallRoutes: FastifyPluginAsyncTypebox = async (app) => {
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({
-            at: Instant,
-            items: Type.Array(
-              Type.Object({
-                schedule: Type.Object({ id: Uuid, name: Type.String(), teamId: Type.Union([Uuid, Type.Null()]), timeZone: Type.String() }),
-                at: Instant,
-                current: Type.Union([
-                  Type.Object({
-                    person: PersonBrief,
-                    since: Instant,
-                    sinceExact: Type.Boolean(),
-                    until: Instant,
-                    source: Type.String(),
-                    override: Type.Union([
-                      Type.Object({ id: Uuid, replacesPersonId: Type.Union([Uuid, Type.Null()]), start: Instant, end: Instant, note: Type.Union([Type.String(), Type.Null()]) }),
-                      Type.Null(),
-                    ]),
-                  }),
-                  Type.Null(),
-                ]),
-                gap: Type.Union([Type.Object({ since: Instant, until: Instant }), Type.Null()], { description: "Nobody is on call: since/until of the gap" }),
-                next: Type.Union([Type.Object({ person: Type.Union([PersonBrief, Type.Null()]), from: Instant }), Type.Null()]),
-              }),
-            ),
-          }),
+          200: Type.Object({ at: Instant, items: Type.Array(OnCall) }),
           ...errorResponses(400, 401, 404),
         },
       },

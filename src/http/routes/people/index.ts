@@ -6,6 +6,8 @@ import { PeopleQuery, Person, PersonCreate, PersonPatch } from "./schemas.ts";
 
 const tags = ["people"];
 
+const PersonPage = Page(Person);
+
 export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/people",
@@ -14,7 +16,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "List people (the company directory)",
         querystring: PeopleQuery,
-        response: { 200: Page(Person), ...errorResponses(400, 401) },
+        response: { 200: PersonPage, ...errorResponses(400, 401) },
       },
     },
     async (request) => {

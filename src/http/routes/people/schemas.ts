@@ -1,30 +1,30 @@
 import { Type } from "typebox";
-import { Email, Instant, PageQuery, StringEnum, TimeZoneName, Uuid } from "../../schemas.ts";
+import { Email, Instant, PageQuery, StringEnum, TimeZoneName, Uuid, named } from "../../schemas.ts";
 
 export const Role = StringEnum(["admin", "lead", "member"] as const);
 export const Skill = Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", description: "A tag such as `french` or `legal` (stored lower-case)" });
 
-export const Person = Type.Object(
-  {
-    id: Uuid,
-    name: Type.String(),
-    email: Type.String(),
-    timeZone: Type.String(),
-    role: Role,
-    title: Type.Union([Type.String(), Type.Null()]),
-    skills: Type.Array(Type.String()),
-    active: Type.Boolean(),
-    chatUserId: Type.Union([Type.String(), Type.Null()]),
-    trainedAt: Type.Union([Instant, Type.Null()]),
-    workingDays: Type.Union([Type.Array(Type.String()), Type.Null()], { description: "Working days (null: Mon–Fri)" }),
-    workingStart: Type.Union([Type.String(), Type.Null()], { description: "Working hours start, local HH:mm (null: 09:00)" }),
-    workingEnd: Type.Union([Type.String(), Type.Null()], { description: "Working hours end, local HH:mm (null: 17:00)" }),
-    createdAt: Instant,
-    updatedAt: Instant,
-    version: Type.Integer({ description: "Bumped on every change; the ETag is `\"v<version>\"`" }),
-  },
-  { additionalProperties: false },
-);
+/** A person's properties as every response shows them (`Me` adds to them). */
+export const personFields = {
+  id: Uuid,
+  name: Type.String(),
+  email: Type.String(),
+  timeZone: Type.String(),
+  role: Role,
+  title: Type.Union([Type.String(), Type.Null()]),
+  skills: Type.Array(Type.String()),
+  active: Type.Boolean(),
+  chatUserId: Type.Union([Type.String(), Type.Null()]),
+  trainedAt: Type.Union([Instant, Type.Null()]),
+  workingDays: Type.Union([Type.Array(Type.String()), Type.Null()], { description: "Working days (null: Mon–Fri)" }),
+  workingStart: Type.Union([Type.String(), Type.Null()], { description: "Working hours start, local HH:mm (null: 09:00)" }),
+  workingEnd: Type.Union([Type.String(), Type.Null()], { description: "Working hours end, local HH:mm (null: 17:00)" }),
+  createdAt: Instant,
+  updatedAt: Instant,
+  version: Type.Integer({ description: "Bumped on every change; the ETag is `\"v<version>\"`" }),
+};
+
+export const Person = named("Person", Type.Object(personFields, { additionalProperties: false }));
 
 const editable = {
   name: Type.String({ minLength: 1, maxLength: 200 }),

@@ -15,63 +15,70 @@ import {
 } from "../../../services/schedules.ts";
 import { windowCapText } from "../../../services/windows.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { IdParams, Instant, LocalDate, LocalTime, NoContent, Page, PageQuery, StringEnum, TimeZoneName, Uuid, Weekday, WindowQuery, errorResponses } from "../../schemas.ts";
+import { IdParams, Instant, LocalDate, LocalTime, NoContent, Page, PageQuery, StringEnum, TimeZoneName, Uuid, WeeklyWindow, WindowQuery, errorResponses, named } from "../../schemas.ts";
 
 const tags = ["on-call"];
 
-const Window = Type.Object({ days: Type.Array(Weekday, { minItems: 1, maxItems: 7 }), start: LocalTime, end: LocalTime }, { additionalProperties: false });
-
-const LayerInput = Type.Object(
-  {
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    participants: Type.Array(Uuid, { minItems: 1, maxItems: 500, description: "Person ids in rotation order" }),
-    turn: Type.Object(
-      { unit: StringEnum(["hours", "days", "weeks"] as const), count: Type.Integer({ minimum: 1, maximum: 10000 }) },
-      { additionalProperties: false, description: "Days/weeks follow the calendar (a daily turn is 23 h or 25 h across DST); hours are real elapsed time" },
-    ),
-    handoffTime: LocalTime,
-    timeZone: Type.Optional(Type.Union([TimeZoneName, Type.Null()])),
-    startDate: LocalDate,
-    end: Type.Optional(Type.Union([Type.String({ format: "date-time" }), Type.Null()])),
-    restrictions: Type.Optional(Type.Array(Window, { maxItems: 50, description: "Only inside these weekly windows is anyone on from this layer" })),
-    participantChanges: Type.Optional(
-      Type.Array(Type.Object({ effectiveFrom: LocalDate, participants: Type.Array(Uuid, { minItems: 1 }) }, { additionalProperties: false }), {
-        description: "From the first handoff on or after effectiveFrom, rotate through these people instead (past turns unchanged)",
-      }),
-    ),
-  },
-  { additionalProperties: false },
+const LayerInput = named(
+  "ScheduleLayerInput",
+  Type.Object(
+    {
+      name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+      participants: Type.Array(Uuid, { minItems: 1, maxItems: 500, description: "Person ids in rotation order" }),
+      turn: Type.Object(
+        { unit: StringEnum(["hours", "days", "weeks"] as const), count: Type.Integer({ minimum: 1, maximum: 10000 }) },
+        { additionalProperties: false, description: "Days/weeks follow the calendar (a daily turn is 23 h or 25 h across DST); hours are real elapsed time" },
+      ),
+      handoffTime: LocalTime,
+      timeZone: Type.Optional(Type.Union([TimeZoneName, Type.Null()])),
+      startDate: LocalDate,
+      end: Type.Optional(Type.Union([Type.String({ format: "date-time" }), Type.Null()])),
+      restrictions: Type.Optional(Type.Array(WeeklyWindow, { maxItems: 50, description: "Only inside these weekly windows is anyone on from this layer" })),
+      participantChanges: Type.Optional(
+        Type.Array(Type.Object({ effectiveFrom: LocalDate, participants: Type.Array(Uuid, { minItems: 1 }) }, { additionalProperties: false }), {
+          description: "From the first handoff on or after effectiveFrom, rotate through these people instead (past turns unchanged)",
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
 );
 
-const Layer = Type.Object(
-  {
-    id: Uuid,
-    name: Type.String(),
-    participants: Type.Array(Uuid),
-    turn: Type.Object({ unit: Type.String(), count: Type.Integer() }),
-    handoffTime: Type.String(),
-    timeZone: Type.Union([Type.String(), Type.Null()]),
-    startDate: Type.String(),
-    end: Type.Union([Instant, Type.Null()]),
-    restrictions: Type.Array(Type.Object({ days: Type.Array(Type.String()), start: Type.String(), end: Type.String() })),
-    participantChanges: Type.Array(Type.Object({ effectiveFrom: Type.String(), participants: Type.Array(Uuid) })),
-  },
-  { additionalProperties: false },
+const Layer = named(
+  "ScheduleLayer",
+  Type.Object(
+    {
+      id: Uuid,
+      name: Type.String(),
+      participants: Type.Array(Uuid),
+      turn: Type.Object({ unit: Type.String(), count: Type.Integer() }),
+      handoffTime: Type.String(),
+      timeZone: Type.Union([Type.String(), Type.Null()]),
+      startDate: Type.String(),
+      end: Type.Union([Instant, Type.Null()]),
+      restrictions: Type.Array(Type.Object({ days: Type.Array(Type.String()), start: Type.String(), end: Type.String() })),
+      participantChanges: Type.Array(Type.Object({ effectiveFrom: Type.String(), participants: Type.Array(Uuid) })),
+    },
+    { additionalProperties: false },
+  ),
 );
 
-const Schedule = Type.Object(
-  {
-    id: Uuid,
-    name: Type.String(),
-    description: Type.Union([Type.String(), Type.Null()]),
-    timeZone: Type.String(),
-    teamId: Type.Union([Uuid, Type.Null()]),
-    layers: Type.Array(Layer, { description: "Highest priority first" }),
-    createdAt: Instant,
-    updatedAt: Instant,
-    version: Type.Integer(),
-  },
-  { additionalProperties: false },
+const Schedule = named(
+  "Schedule",
+  Type.Object(
+    {
+      id: Uuid,
+      name: Type.String(),
+      description: Type.Union([Type.String(), Type.Null()]),
+      timeZone: Type.String(),
+      teamId: Type.Union([Uuid, Type.Null()]),
+      layers: Type.Array(Layer, { description: "Highest priority first" }),
+      createdAt: Instant,
+      updatedAt: Instant,
+      version: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const scheduleFields = {
@@ -88,33 +95,34 @@ const Source = Type.Union([
   Type.Object({ kind: Type.Literal("gap") }),
 ]);
 
-const Segment = Type.Object(
-  {
-    personId: Type.Union([Uuid, Type.Null()], { description: "null: nobody on call (a gap)" }),
-    start: Instant,
-    end: Instant,
-    source: Source,
-    conflicts: Type.Array(Type.Object({ kind: Type.Literal("time_off"), timeOffId: Uuid, start: Instant, end: Instant }), {
-      description: "The person has approved time off here: on call but away, so uncovered",
-    }),
-  },
-  { additionalProperties: false },
+const Segment = named(
+  "ScheduleSegment",
+  Type.Object(
+    {
+      personId: Type.Union([Uuid, Type.Null()], { description: "null: nobody on call (a gap)" }),
+      start: Instant,
+      end: Instant,
+      source: Source,
+      conflicts: Type.Array(Type.Object({ kind: Type.Literal("time_off"), timeOffId: Uuid, start: Instant, end: Instant }), {
+        description: "The person has approved time off here: on call but away, so uncovered",
+      }),
+    },
+    { additionalProperties: false },
+  ),
 );
 
-const Override = Type.Object(
-  {
-    id: Uuid,
-    scheduleId: Uuid,
-    personId: Uuid,
-    replacesPersonId: Type.Union([Uuid, Type.Null()]),
-    start: Instant,
-    end: Instant,
-    note: Type.Union([Type.String(), Type.Null()]),
-    createdBy: Type.Union([Uuid, Type.Null()]),
-    createdAt: Instant,
-  },
-  { additionalProperties: false },
-);
+const overrideFields = {
+  id: Uuid,
+  scheduleId: Uuid,
+  personId: Uuid,
+  replacesPersonId: Type.Union([Uuid, Type.Null()]),
+  start: Instant,
+  end: Instant,
+  note: Type.Union([Type.String(), Type.Null()]),
+  createdBy: Type.Union([Uuid, Type.Null()]),
+  createdAt: Instant,
+};
+const Override = named("Override", Type.Object(overrideFields, { additionalProperties: false }));
 
 const OverrideParams = Type.Object({ id: Uuid, overrideId: Uuid }, { additionalProperties: false });
 const Window2 = Type.Object(WindowQuery, { additionalProperties: false });
@@ -122,6 +130,8 @@ const Window2 = Type.Object(WindowQuery, { additionalProperties: false });
 function overrideView<T extends { startAt: Date; endAt: Date }>({ startAt, endAt, ...rest }: T) {
   return { ...rest, start: startAt, end: endAt };
 }
+
+const SchedulePage = Page(Schedule);
 
 export const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -131,7 +141,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "List on-call schedules",
         querystring: Type.Object({ ...PageQuery, teamId: Type.Optional(Uuid) }, { additionalProperties: false }),
-        response: { 200: Page(Schedule), ...errorResponses(400, 401) },
+        response: { 200: SchedulePage, ...errorResponses(400, 401) },
       },
     },
     async (request) => {
@@ -295,7 +305,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: {
           201: Type.Object(
             {
-              ...Override.properties,
+              ...overrideFields,
               supersedes: Type.Array(Type.Object({ id: Uuid, start: Instant, end: Instant, overlap: Type.Union([Type.Object({ start: Instant, end: Instant }), Type.Null()]) })),
             },
             { additionalProperties: false },

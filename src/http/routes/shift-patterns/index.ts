@@ -1,28 +1,31 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { createPattern, deletePattern, getPattern, listPatterns } from "../../../services/shift-patterns.ts";
-import { IdParams, Instant, Label, LocalTime, Page, PageQuery, Uuid, errorResponses } from "../../schemas.ts";
+import { IdParams, Instant, Label, LocalTime, Page, PageQuery, Uuid, errorResponses, named } from "../../schemas.ts";
 
 const tags = ["shifts"];
 
-const ShiftPattern = Type.Object(
-  {
-    id: Uuid,
-    teamId: Uuid,
-    personId: Uuid,
-    rrule: Type.String(),
-    start: Type.String({ description: "First occurrence, local YYYY-MM-DDTHH:mm in the team's zone" }),
-    endTime: Type.String(),
-    label: Type.Union([Type.String(), Type.Null()]),
-    outsideSupportHours: Type.Boolean(),
-    skippedOccurrences: Type.Array(Type.String(), { description: "Occurrences deleted one by one" }),
-    materializedUntil: Type.Union([Instant, Type.Null()], { description: "Shifts exist for occurrences starting before this" }),
-    createdBy: Type.Union([Uuid, Type.Null()]),
-    createdAt: Instant,
-    updatedAt: Instant,
-    version: Type.Integer(),
-  },
-  { additionalProperties: false },
+const ShiftPattern = named(
+  "ShiftPattern",
+  Type.Object(
+    {
+      id: Uuid,
+      teamId: Uuid,
+      personId: Uuid,
+      rrule: Type.String(),
+      start: Type.String({ description: "First occurrence, local YYYY-MM-DDTHH:mm in the team's zone" }),
+      endTime: Type.String(),
+      label: Type.Union([Type.String(), Type.Null()]),
+      outsideSupportHours: Type.Boolean(),
+      skippedOccurrences: Type.Array(Type.String(), { description: "Occurrences deleted one by one" }),
+      materializedUntil: Type.Union([Instant, Type.Null()], { description: "Shifts exist for occurrences starting before this" }),
+      createdBy: Type.Union([Uuid, Type.Null()]),
+      createdAt: Instant,
+      updatedAt: Instant,
+      version: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const Skipped = Type.Object(
@@ -35,6 +38,8 @@ function patternView({ startLocal, ...rest }: PatternRow) {
   return { ...rest, start: startLocal };
 }
 
+const ShiftPatternPage = Page(ShiftPattern);
+
 export const shiftPatternRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/shift-patterns",
@@ -43,7 +48,7 @@ export const shiftPatternRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "List recurring shift patterns",
         querystring: Type.Object({ ...PageQuery, teamId: Type.Optional(Uuid), personId: Type.Optional(Uuid) }, { additionalProperties: false }),
-        response: { 200: Page(ShiftPattern), ...errorResponses(400, 401) },
+        response: { 200: ShiftPatternPage, ...errorResponses(400, 401) },
       },
     },
     async (request) => {

@@ -2,29 +2,32 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { createShift, deleteShift, getShift, listShifts, updateShift } from "../../../services/shifts.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { IdParams, Instant, Label, NoContent, Page, PageQuery, Uuid, errorResponses } from "../../schemas.ts";
+import { IdParams, Instant, Label, NoContent, Page, PageQuery, Uuid, errorResponses, named } from "../../schemas.ts";
 
 const tags = ["shifts"];
 
-export const Shift = Type.Object(
-  {
-    id: Uuid,
-    teamId: Uuid,
-    personId: Uuid,
-    start: Instant,
-    end: Instant,
-    label: Type.Union([Type.String(), Type.Null()]),
-    note: Type.Union([Type.String(), Type.Null()]),
-    outsideSupportHours: Type.Boolean(),
-    patternId: Type.Union([Uuid, Type.Null()], { description: "The recurring pattern that made it, if any" }),
-    occurrence: Type.Union([Type.String(), Type.Null()], { description: "Its occurrence in the pattern (local start)" }),
-    detached: Type.Boolean({ description: "Edited by hand: the pattern no longer moves or deletes it" }),
-    createdBy: Type.Union([Uuid, Type.Null()]),
-    createdAt: Instant,
-    updatedAt: Instant,
-    version: Type.Integer(),
-  },
-  { additionalProperties: false },
+export const Shift = named(
+  "Shift",
+  Type.Object(
+    {
+      id: Uuid,
+      teamId: Uuid,
+      personId: Uuid,
+      start: Instant,
+      end: Instant,
+      label: Type.Union([Type.String(), Type.Null()]),
+      note: Type.Union([Type.String(), Type.Null()]),
+      outsideSupportHours: Type.Boolean(),
+      patternId: Type.Union([Uuid, Type.Null()], { description: "The recurring pattern that made it, if any" }),
+      occurrence: Type.Union([Type.String(), Type.Null()], { description: "Its occurrence in the pattern (local start)" }),
+      detached: Type.Boolean({ description: "Edited by hand: the pattern no longer moves or deletes it" }),
+      createdBy: Type.Union([Uuid, Type.Null()]),
+      createdAt: Instant,
+      updatedAt: Instant,
+      version: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const fields = {
@@ -40,6 +43,8 @@ type ShiftRow = Awaited<ReturnType<typeof getShift>>;
 export function shiftView({ startAt, endAt, ...rest }: ShiftRow) {
   return { ...rest, start: startAt, end: endAt };
 }
+
+const ShiftPage = Page(Shift);
 
 export const shiftRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -60,7 +65,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Page(Shift), ...errorResponses(400, 401) },
+        response: { 200: ShiftPage, ...errorResponses(400, 401) },
       },
     },
     async (request) => {

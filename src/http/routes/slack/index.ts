@@ -2,21 +2,24 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { DomainError } from "../../../domain/errors.ts";
 import { answerOnCallCommand, authenticateSlackRequest, createWorkspace, listWorkspaces } from "../../../services/slack.ts";
-import { Instant, Uuid, errorResponses } from "../../schemas.ts";
+import { Instant, Uuid, errorResponses, named } from "../../schemas.ts";
 
 const tags = ["on-call"];
 
-const Workspace = Type.Object(
-  {
-    id: Uuid,
-    slackTeamId: Type.String(),
-    name: Type.String(),
-    defaultScheduleId: Type.Union([Uuid, Type.Null()]),
-    signingSecretSet: Type.Boolean({ description: "The secret itself is never returned" }),
-    createdAt: Instant,
-    updatedAt: Instant,
-  },
-  { additionalProperties: false },
+const Workspace = named(
+  "SlackWorkspace",
+  Type.Object(
+    {
+      id: Uuid,
+      slackTeamId: Type.String(),
+      name: Type.String(),
+      defaultScheduleId: Type.Union([Uuid, Type.Null()]),
+      signingSecretSet: Type.Boolean({ description: "The secret itself is never returned" }),
+      createdAt: Instant,
+      updatedAt: Instant,
+    },
+    { additionalProperties: false },
+  ),
 );
 
 export const slackRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -2,27 +2,30 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { createRequirement, deleteRequirement, listRequirements, updateRequirement } from "../../../services/staffing.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { IdParams, Instant, Label, LocalTime, NoContent, TimeZoneName, Uuid, Weekday, errorResponses } from "../../schemas.ts";
+import { IdParams, Instant, Label, LocalTime, NoContent, TimeZoneName, Uuid, Weekday, errorResponses, named } from "../../schemas.ts";
 import { Skill } from "../people/schemas.ts";
 
 const tags = ["coverage"];
 
-const Requirement = Type.Object(
-  {
-    id: Uuid,
-    teamId: Uuid,
-    days: Type.Array(Type.String()),
-    start: Type.String(),
-    end: Type.String(),
-    timeZone: Type.Union([Type.String(), Type.Null()], { description: "null: the team's zone" }),
-    headcount: Type.Integer(),
-    label: Type.Union([Type.String(), Type.Null()]),
-    skill: Type.Union([Type.String(), Type.Null()]),
-    createdAt: Instant,
-    updatedAt: Instant,
-    version: Type.Integer(),
-  },
-  { additionalProperties: false },
+const Requirement = named(
+  "StaffingRequirement",
+  Type.Object(
+    {
+      id: Uuid,
+      teamId: Uuid,
+      days: Type.Array(Type.String()),
+      start: Type.String(),
+      end: Type.String(),
+      timeZone: Type.Union([Type.String(), Type.Null()], { description: "null: the team's zone" }),
+      headcount: Type.Integer(),
+      label: Type.Union([Type.String(), Type.Null()]),
+      skill: Type.Union([Type.String(), Type.Null()]),
+      createdAt: Instant,
+      updatedAt: Instant,
+      version: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const requirementFields = {

@@ -3,41 +3,42 @@ import { Type } from "typebox";
 import { expandSupportHours, getSupportHours, putSupportHours } from "../../../services/support-hours.ts";
 import { windowCapText } from "../../../services/windows.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { IdParams, IntervalSchema, LocalDate, LocalTime, Uuid, Weekday, WindowQuery, errorResponses } from "../../schemas.ts";
+import { HoursException, IdParams, IntervalSchema, LocalTime, Uuid, Weekday, WindowQuery, errorResponses, named } from "../../schemas.ts";
 
 const tags = ["coverage"];
 
-const WeeklyWindow = Type.Object(
-  {
-    days: Type.Array(Weekday, { minItems: 1, maxItems: 7 }),
-    start: LocalTime,
-    end: Type.Unsafe<string>({ ...LocalTime, description: "HH:mm; at or before start means the next day (22:00–06:00)" }),
-  },
-  { additionalProperties: false },
+const SupportHoursWindow = named(
+  "SupportHoursWindow",
+  Type.Object(
+    {
+      days: Type.Array(Weekday, { minItems: 1, maxItems: 7 }),
+      start: LocalTime,
+      end: Type.Unsafe<string>({ ...LocalTime, description: "HH:mm; at or before start means the next day (22:00–06:00)" }),
+    },
+    { additionalProperties: false },
+  ),
 );
 
-const HoursException = Type.Union([
-  Type.Object({ date: LocalDate, closed: Type.Literal(true) }, { additionalProperties: false }),
-  Type.Object({ date: LocalDate, start: LocalTime, end: LocalTime, closed: Type.Optional(Type.Literal(false)) }, { additionalProperties: false }),
-]);
-
-const SupportHours = Type.Object(
-  {
-    teamId: Uuid,
-    timeZone: Type.String(),
-    configured: Type.Boolean({ description: "False when the team has none: shifts are then not checked against support hours" }),
-    allWeek: Type.Boolean(),
-    windows: Type.Array(WeeklyWindow),
-    exceptions: Type.Array(HoursException),
-    version: Type.Integer(),
-  },
-  { additionalProperties: false },
+const SupportHours = named(
+  "SupportHours",
+  Type.Object(
+    {
+      teamId: Uuid,
+      timeZone: Type.String(),
+      configured: Type.Boolean({ description: "False when the team has none: shifts are then not checked against support hours" }),
+      allWeek: Type.Boolean(),
+      windows: Type.Array(SupportHoursWindow),
+      exceptions: Type.Array(HoursException),
+      version: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const SupportHoursInput = Type.Object(
   {
     allWeek: Type.Optional(Type.Boolean({ description: "24/7 (apart from exceptions); windows must then be empty" })),
-    windows: Type.Optional(Type.Array(WeeklyWindow, { maxItems: 50 })),
+    windows: Type.Optional(Type.Array(SupportHoursWindow, { maxItems: 50 })),
     exceptions: Type.Optional(Type.Array(HoursException, { maxItems: 500, description: "Closed days, or special hours replacing that day's windows" })),
   },
   { additionalProperties: false },

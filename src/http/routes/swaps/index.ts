@@ -2,46 +2,52 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { actOnSwap, createSwap, getSwap, listSwaps, openSwapsFor, personAssignments } from "../../../services/swaps.ts";
 import { windowCapText } from "../../../services/windows.ts";
-import { IdParams, Instant, Page, PageQuery, StringEnum, Uuid, WindowQuery, errorResponses } from "../../schemas.ts";
-import { Assignment } from "../time-off/index.ts";
+import { IdParams, Instant, Page, PageQuery, StringEnum, Uuid, WindowQuery, errorResponses, named } from "../../schemas.ts";
+import { assignmentFields } from "../time-off/index.ts";
 
 const tags = ["time off and swaps"];
 const Kind = StringEnum(["shift", "duty_booking", "oncall"] as const);
 const Status = StringEnum(["pending", "accepted", "approved", "completed", "declined", "cancelled", "expired"] as const);
 
-const Ref = Type.Object(
-  {
-    kind: Kind,
-    id: Uuid,
-    start: Type.Optional(Type.String({ format: "date-time", description: "On-call windows only" })),
-    end: Type.Optional(Type.String({ format: "date-time", description: "On-call windows only" })),
-  },
-  { additionalProperties: false, description: "A shift or duty booking by id, or an on-call window: the schedule id with start and end" },
+const Ref = named(
+  "AssignmentRef",
+  Type.Object(
+    {
+      kind: Kind,
+      id: Uuid,
+      start: Type.Optional(Type.String({ format: "date-time", description: "On-call windows only" })),
+      end: Type.Optional(Type.String({ format: "date-time", description: "On-call windows only" })),
+    },
+    { additionalProperties: false, description: "A shift or duty booking by id, or an on-call window: the schedule id with start and end" },
+  ),
 );
 
-const Swap = Type.Object(
-  {
-    id: Uuid,
-    kind: StringEnum(["trade", "give_away", "open"] as const),
-    status: Status,
-    requesterId: Uuid,
-    counterpartId: Type.Union([Uuid, Type.Null()]),
-    offered: Type.Object({ kind: Kind, id: Uuid, start: Instant, end: Instant }),
-    requested: Type.Union([Type.Object({ kind: Kind, id: Uuid, start: Instant, end: Instant }), Type.Null()]),
-    teamId: Type.Union([Uuid, Type.Null()]),
-    requiresApproval: Type.Boolean(),
-    note: Type.Union([Type.String(), Type.Null()]),
-    expiresAt: Instant,
-    createdBy: Uuid,
-    acceptedAt: Type.Union([Instant, Type.Null()]),
-    approvedBy: Type.Union([Uuid, Type.Null()]),
-    approvedAt: Type.Union([Instant, Type.Null()]),
-    completedAt: Type.Union([Instant, Type.Null()]),
-    timeOffId: Type.Union([Uuid, Type.Null()]),
-    createdAt: Instant,
-    version: Type.Integer(),
-  },
-  { additionalProperties: false },
+const Swap = named(
+  "Swap",
+  Type.Object(
+    {
+      id: Uuid,
+      kind: StringEnum(["trade", "give_away", "open"] as const),
+      status: Status,
+      requesterId: Uuid,
+      counterpartId: Type.Union([Uuid, Type.Null()]),
+      offered: Type.Object({ kind: Kind, id: Uuid, start: Instant, end: Instant }),
+      requested: Type.Union([Type.Object({ kind: Kind, id: Uuid, start: Instant, end: Instant }), Type.Null()]),
+      teamId: Type.Union([Uuid, Type.Null()]),
+      requiresApproval: Type.Boolean(),
+      note: Type.Union([Type.String(), Type.Null()]),
+      expiresAt: Instant,
+      createdBy: Uuid,
+      acceptedAt: Type.Union([Instant, Type.Null()]),
+      approvedBy: Type.Union([Uuid, Type.Null()]),
+      approvedAt: Type.Union([Instant, Type.Null()]),
+      completedAt: Type.Union([Instant, Type.Null()]),
+      timeOffId: Type.Union([Uuid, Type.Null()]),
+      createdAt: Instant,
+      version: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 type SwapRow = Awaited<ReturnType<typeof getSwap>>;
@@ -54,6 +60,11 @@ function swapView(s: SwapRow) {
   };
 }
 
+const SwapTransition = named(
+  "SwapTransition",
+  Type.Object({ swap: Swap, overrides: Type.Array(Uuid, { description: "Overrides created for on-call windows" }) }),
+);
+
 const transitions = ["accept", "decline", "approve", "complete", "cancel"] as const;
 const summaries: Record<(typeof transitions)[number], string> = {
   accept: "Accept a swap (the counterpart; anyone eligible takes an open one; a lead on behalf)",
@@ -63,6 +74,8 @@ const summaries: Record<(typeof transitions)[number], string> = {
   cancel: "Cancel a swap (the requester or a lead)",
 };
 
+const SwapPage = Page(Swap);
+
 export const swapRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/swaps",
@@ -71,7 +84,7 @@ export const swapRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "Swaps I am part of (admins: all); with personId, that person's swaps I may read (as a party or a lead of the swap's team)",
         querystring: Type.Object({ ...PageQuery, personId: Type.Optional(Uuid), status: Type.Optional(Status) }, { additionalProperties: false }),
-        response: { 200: Page(Swap), ...errorResponses(400, 401) },
+        response: { 200: SwapPage, ...errorResponses(400, 401) },
       },
     },
     async (request) => {
@@ -88,7 +101,7 @@ export const swapRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "Open swaps I could take",
         querystring: Type.Object({ ...PageQuery }, { additionalProperties: false }),
-        response: { 200: Page(Swap), ...errorResponses(400, 401) },
+        response: { 200: SwapPage, ...errorResponses(400, 401) },
       },
     },
     async (request) => {
@@ -151,7 +164,7 @@ export const swapRoutes: FastifyPluginAsyncTypebox = async (app) => {
           summary: summaries[action],
           description: "409 `invalid_transition` from the wrong state (e.g. completing twice), 403 when it is not yours to do; a completion that a rule now blocks leaves the swap accepted and says what blocks it.",
           params: IdParams,
-          response: { 200: Type.Object({ swap: Swap, overrides: Type.Array(Uuid, { description: "Overrides created for on-call windows" }) }), ...errorResponses(400, 401, 403, 404, 409, 422) },
+          response: { 200: SwapTransition, ...errorResponses(400, 401, 403, 404, 409, 422) },
         },
       },
       async (request) => {
@@ -175,7 +188,7 @@ export const swapRoutes: FastifyPluginAsyncTypebox = async (app) => {
             personId: Uuid,
             from: Instant,
             to: Instant,
-            assignments: Type.Array(Type.Object({ ...Assignment.properties, swappedIn: Type.Union([Type.Object({ swapId: Uuid, fromPersonId: Type.Union([Uuid, Type.Null()]) }), Type.Null()]) })),
+            assignments: Type.Array(Type.Object({ ...assignmentFields, swappedIn: Type.Union([Type.Object({ swapId: Uuid, fromPersonId: Type.Union([Uuid, Type.Null()]) }), Type.Null()]) })),
             swappedOut: Type.Array(Type.Object({ swapId: Uuid, kind: Kind, id: Uuid, start: Instant, end: Instant, toPersonId: Type.Union([Uuid, Type.Null()]) })),
           }),
           ...errorResponses(400, 401, 403, 404, 422),

@@ -16,10 +16,13 @@ import { MemberCreate, MemberParams, MemberPatch, MembersQuery, Membership, Team
 
 const tags = ["teams"];
 
+const TeamPage = Page(Team);
+const MembershipPage = Page(Membership);
+
 export const teamRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     "/teams",
-    { schema: { tags, summary: "List teams", querystring: TeamsQuery, response: { 200: Page(Team), ...errorResponses(400, 401) } } },
+    { schema: { tags, summary: "List teams", querystring: TeamsQuery, response: { 200: TeamPage, ...errorResponses(400, 401) } } },
     async (request) => {
       const { limit = 50, cursor, ...filter } = request.query;
       return listTeams(request.ctx, filter, { limit, cursor });
@@ -92,7 +95,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: "List a team's members",
         params: IdParams,
         querystring: MembersQuery,
-        response: { 200: Page(Membership), ...errorResponses(400, 401, 404) },
+        response: { 200: MembershipPage, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => {

@@ -1,25 +1,28 @@
 import { Type } from "typebox";
-import { Instant, PageQuery, TimeZoneName, Uuid } from "../../schemas.ts";
+import { Instant, PageQuery, TimeZoneName, Uuid, named } from "../../schemas.ts";
 import { Person } from "../people/schemas.ts";
 
-export const Team = Type.Object(
-  {
-    id: Uuid,
-    name: Type.String(),
-    description: Type.Union([Type.String(), Type.Null()]),
-    timeZone: Type.String(),
-    minShiftMinutes: Type.Integer(),
-    shiftGranularityMinutes: Type.Integer(),
-    maxConcurrentChats: Type.Integer(),
-    swapApprovalRequired: Type.Boolean(),
-    timeOffAutoApprove: Type.Boolean(),
-    selfScheduling: Type.Boolean(),
-    openSwapsOnTimeOff: Type.Boolean(),
-    createdAt: Instant,
-    updatedAt: Instant,
-    version: Type.Integer(),
-  },
-  { additionalProperties: false },
+export const Team = named(
+  "Team",
+  Type.Object(
+    {
+      id: Uuid,
+      name: Type.String(),
+      description: Type.Union([Type.String(), Type.Null()]),
+      timeZone: Type.String(),
+      minShiftMinutes: Type.Integer(),
+      shiftGranularityMinutes: Type.Integer(),
+      maxConcurrentChats: Type.Integer(),
+      swapApprovalRequired: Type.Boolean(),
+      timeOffAutoApprove: Type.Boolean(),
+      selfScheduling: Type.Boolean(),
+      openSwapsOnTimeOff: Type.Boolean(),
+      createdAt: Instant,
+      updatedAt: Instant,
+      version: Type.Integer(),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 const editable = {
@@ -58,15 +61,18 @@ export const TeamsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const Membership = Type.Object(
-  {
-    teamId: Uuid,
-    personId: Uuid,
-    isLead: Type.Boolean(),
-    createdAt: Instant,
-    person: Person,
-  },
-  { additionalProperties: false },
+export const Membership = named(
+  "TeamMember",
+  Type.Object(
+    {
+      teamId: Uuid,
+      personId: Uuid,
+      isLead: Type.Boolean(),
+      createdAt: Instant,
+      person: Person,
+    },
+    { additionalProperties: false },
+  ),
 );
 
 export const MemberCreate = Type.Object(

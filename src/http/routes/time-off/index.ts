@@ -2,45 +2,51 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { TIME_OFF_REASONS, approveTimeOff, cancelTimeOff, denyTimeOff, getTimeOff, listTimeOff, requestTimeOff, teamConflicts } from "../../../services/time-off.ts";
 import { windowCapText } from "../../../services/windows.ts";
-import { IdParams, Instant, LocalDate, Page, PageQuery, StringEnum, Uuid, WindowQuery, errorResponses } from "../../schemas.ts";
+import { IdParams, Instant, LocalDate, Page, PageQuery, StringEnum, Uuid, WindowQuery, errorResponses, named } from "../../schemas.ts";
 
 const tags = ["time off and swaps"];
 
-export const Assignment = Type.Object(
-  {
-    kind: StringEnum(["shift", "duty_booking", "oncall"] as const),
-    id: Uuid,
-    personId: Uuid,
-    start: Instant,
-    end: Instant,
-    teamId: Type.Union([Uuid, Type.Null()]),
-    title: Type.String(),
-  },
-  { additionalProperties: false, description: "A shift, duty booking or on-call window (id: the schedule's)" },
+/** An assignment's properties (`GET /people/{id}/assignments` adds to them). */
+export const assignmentFields = {
+  kind: StringEnum(["shift", "duty_booking", "oncall"] as const),
+  id: Uuid,
+  personId: Uuid,
+  start: Instant,
+  end: Instant,
+  teamId: Type.Union([Uuid, Type.Null()]),
+  title: Type.String(),
+};
+
+export const Assignment = named(
+  "Assignment",
+  Type.Object(assignmentFields, { additionalProperties: false, description: "A shift, duty booking or on-call window (id: the schedule's)" }),
 );
 
-const TimeOff = Type.Object(
-  {
-    id: Uuid,
-    personId: Uuid,
-    start: Instant,
-    end: Instant,
-    status: StringEnum(["requested", "approved", "denied", "cancelled"] as const),
-    reason: Type.Union([Type.String(), Type.Null()], { description: "null when detailsWithheld" }),
-    note: Type.Union([Type.String(), Type.Null()], { description: "null when detailsWithheld" }),
-    decidedBy: Type.Union([Uuid, Type.Null()], { description: "null with auto-approval" }),
-    decidedAt: Type.Union([Instant, Type.Null()]),
-    decisionNote: Type.Union([Type.String(), Type.Null()], { description: "null when detailsWithheld" }),
-    detailsWithheld: Type.Boolean({
-      description: "True for callers other than the person, the leads of their teams and admins: they see only that the person is away (window and status); reason, notes and what it uncovers are withheld",
-    }),
-    createdBy: Type.Union([Uuid, Type.Null()]),
-    createdAt: Instant,
-    version: Type.Integer(),
-    uncovered: Type.Optional(Type.Array(Assignment, { description: "Approved: the person's assignments in the window, now uncovered" })),
-    openSwapIds: Type.Optional(Type.Array(Uuid, { description: "Open swaps created for them (teams with openSwapsOnTimeOff)" })),
-  },
-  { additionalProperties: false },
+const TimeOff = named(
+  "TimeOff",
+  Type.Object(
+    {
+      id: Uuid,
+      personId: Uuid,
+      start: Instant,
+      end: Instant,
+      status: StringEnum(["requested", "approved", "denied", "cancelled"] as const),
+      reason: Type.Union([Type.String(), Type.Null()], { description: "null when detailsWithheld" }),
+      note: Type.Union([Type.String(), Type.Null()], { description: "null when detailsWithheld" }),
+      decidedBy: Type.Union([Uuid, Type.Null()], { description: "null with auto-approval" }),
+      decidedAt: Type.Union([Instant, Type.Null()]),
+      decisionNote: Type.Union([Type.String(), Type.Null()], { description: "null when detailsWithheld" }),
+      detailsWithheld: Type.Boolean({
+        description: "True for callers other than the person, the leads of their teams and admins: they see only that the person is away (window and status); reason, notes and what it uncovers are withheld",
+      }),
+      createdBy: Type.Union([Uuid, Type.Null()]),
+      createdAt: Instant,
+      version: Type.Integer(),
+      uncovered: Type.Optional(Type.Array(Assignment, { description: "Approved: the person's assignments in the window, now uncovered" })),
+      openSwapIds: Type.Optional(Type.Array(Uuid, { description: "Open swaps created for them (teams with openSwapsOnTimeOff)" })),
+    },
+    { additionalProperties: false },
+  ),
 );
 
 function view<T extends { startAt: Date; endAt: Date }>({ startAt, endAt, ...rest }: T) {
@@ -48,6 +54,8 @@ function view<T extends { startAt: Date; endAt: Date }>({ startAt, endAt, ...res
 }
 
 const Decision = Type.Object({ note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])) }, { additionalProperties: false });
+
+const TimeOffPage = Page(TimeOff);
 
 export const timeOffRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -67,7 +75,7 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Page(TimeOff), ...errorResponses(400, 401) },
+        response: { 200: TimeOffPage, ...errorResponses(400, 401) },
       },
     },
     async (request) => {

@@ -1,27 +1,31 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { createToken, listTokens, revokeToken } from "../../../services/tokens.ts";
-import { IdParams, Instant, PageQuery, Page, Uuid, errorResponses } from "../../schemas.ts";
+import { IdParams, Instant, PageQuery, Page, Uuid, errorResponses, named } from "../../schemas.ts";
 
 const tags = ["tokens"];
 
-const ApiToken = Type.Object(
-  {
-    id: Uuid,
-    personId: Uuid,
-    name: Type.String(),
-    prefix: Type.String({ description: "The token's first characters, to tell tokens apart" }),
-    createdAt: Instant,
-    lastUsedAt: Type.Union([Instant, Type.Null()], { description: "Updated at most once a minute" }),
-    revokedAt: Type.Union([Instant, Type.Null()]),
-  },
-  { additionalProperties: false },
+const tokenFields = {
+  id: Uuid,
+  personId: Uuid,
+  name: Type.String(),
+  prefix: Type.String({ description: "The token's first characters, to tell tokens apart" }),
+  createdAt: Instant,
+  lastUsedAt: Type.Union([Instant, Type.Null()], { description: "Updated at most once a minute" }),
+  revokedAt: Type.Union([Instant, Type.Null()]),
+};
+
+const ApiToken = named("ApiToken", Type.Object(tokenFields, { additionalProperties: false }));
+
+const NewApiToken = named(
+  "NewApiToken",
+  Type.Object(
+    { ...tokenFields, token: Type.String({ description: "The secret. Shown only in this response; store it now." }) },
+    { additionalProperties: false },
+  ),
 );
 
-const NewApiToken = Type.Object(
-  { ...ApiToken.properties, token: Type.String({ description: "The secret. Shown only in this response; store it now." }) },
-  { additionalProperties: false },
-);
+const ApiTokenPage = Page(ApiToken);
 
 export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -31,7 +35,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "List API tokens (yours; an admin may pass personId)",
         querystring: Type.Object({ ...PageQuery, personId: Type.Optional(Uuid) }, { additionalProperties: false }),
-        response: { 200: Page(ApiToken), ...errorResponses(400, 401, 403) },
+        response: { 200: ApiTokenPage, ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {
