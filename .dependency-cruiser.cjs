@@ -6,6 +6,8 @@
 // Nothing may import them back (no-circular catches that). Routes are one service call
 // each: they import services and http helpers, never db.
 //
+// src/calendar (iCal text) is like src/slack: pure formatting under services.
+//
 // src/slack is pure parsing, signature checking and message formatting (luxon and node:crypto
 // only), used by services/slack.ts: it sits beside domain, under services, and may import domain.
 
@@ -28,6 +30,13 @@ module.exports = {
       severity: "error",
       from: { path: "^src/slack/" },
       to: { path: ["^src/(db|http|services)/", "^src/(app|server|config)\\.ts$", FRAMEWORKS] },
+    },
+    {
+      name: "calendar-is-formatting",
+      comment: "src/calendar turns events into iCalendar text (ical-generator); services/feeds.ts loads and decides. It may import domain, nothing above it.",
+      severity: "error",
+      from: { path: "^src/calendar/" },
+      to: { path: ["^src/(db|http|services|slack)/", "^src/(app|server|config)\\.ts$", FRAMEWORKS] },
     },
     {
       name: "db-below-services",

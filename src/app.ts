@@ -16,6 +16,7 @@ import { limitsOptions, limitsPlugin, type LimitsOptions } from "./http/plugins/
 import { schemasPlugin } from "./http/plugins/schemas.ts";
 import { v1Routes } from "./http/routes/index.ts";
 import { healthRoutes } from "./http/routes/health/index.ts";
+import { FeedCache } from "./services/feeds.ts";
 import { OnCallCache } from "./services/oncall.ts";
 import { configureValidation } from "./http/validation.ts";
 
@@ -36,6 +37,10 @@ declare module "fastify" {
     clock: () => Date;
     /** One on-call timeline cache per app instance, shared by /oncall and Slack. */
     onCallCache: OnCallCache;
+    /** Rendered iCal feeds and schedule timelines of this instance. */
+    feedCache: FeedCache;
+    /** ROTA_PUBLIC_URL: the base of feed URLs and UIDs (else the request's host). */
+    publicUrl: string | undefined;
   }
 }
 
@@ -111,6 +116,8 @@ export const rotaApp = fp(
     app.decorate("db", db);
     app.decorate("clock", clock);
     app.decorate("onCallCache", new OnCallCache());
+    app.decorate("feedCache", new FeedCache());
+    app.decorate("publicUrl", config.publicUrl);
 
     await app.register(healthRoutes);
     await app.register(

@@ -144,6 +144,13 @@ const expected: Record<string, Row> = {
   // M1 themself, their teammates (L1 included) and admins.
   "GET /v1/people/{id}/assignments": team1(200),
 
+  // Calendar feeds: M1's own feed of their assignments; the .ics URL is its own credential.
+  "GET /v1/feeds": ownerOrAdmin(200),
+  "POST /v1/feeds": selfOrLead(201),
+  "GET /v1/feeds/{id}": selfOrLead(200),
+  "DELETE /v1/feeds/{id}": selfOrLead(204),
+  "GET /v1/feeds/{token}.ics": unauthenticated(200),
+
   "GET /v1/audit": adminOnly(200),
 
   // Variants: the same operation on another target, for one more rule (the target in parentheses).
@@ -158,6 +165,9 @@ const expected: Record<string, Row> = {
   "PATCH /v1/teams/{id}/members/{personId} (an admin in team 1)": adminOnly(200),
   "DELETE /v1/teams/{id}/members/{personId} (an admin in team 1)": adminOnly(204),
   "POST /v1/shifts (for P1)": teamLead(201),
+  // A team's shifts are published by its people; a schedule's timeline by anyone signed in.
+  "POST /v1/feeds (team 1's shifts)": team1(201),
+  "POST /v1/feeds (a schedule)": anyone(201),
   // Schedules of no team are company-wide: any lead runs them.
   "PATCH /v1/schedules/{id} (a schedule of no team)": anyLead(200),
   // Putting someone else on call, or taking someone off it, is the team lead's.

@@ -256,3 +256,26 @@ describe("duty, tokens, audit and Slack", () => {
     }
   });
 });
+
+describe("calendar feeds", () => {
+  it("a person's feed is theirs, their leads' and admins' to publish; never a teammate's", () => {
+    const subject = { kind: "person" as const, person: miaP };
+    expect([mia, lena, admin, max, leo].map((a) => can(a, "feed.create", { subject, actorTeamIds: a === max || a === mia || a === lena ? ["t1"] : [] }))).toEqual([true, true, true, false, false]);
+    // A lead never publishes an admin's assignments.
+    expect(can(lena, "feed.create", { subject: { kind: "person", person: bossP }, actorTeamIds: ["t1"] })).toBe(false);
+  });
+
+  it("a team's shifts are for its members and leads; schedules and the duty calendar for everyone", () => {
+    const team = { kind: "team" as const, teamId: "t1" };
+    expect([max, lena, otto, leo, admin].map((a) => can(a, "feed.create", { subject: team, actorTeamIds: a === max ? ["t1"] : a === otto ? ["t2"] : [] }))).toEqual([true, true, false, false, true]);
+    expect(can(nora, "feed.create", { subject: { kind: "schedule", teamId: "t2" }, actorTeamIds: [] })).toBe(true);
+    expect(can(nora, "feed.create", { subject: { kind: "duty_program" }, actorTeamIds: [] })).toBe(true);
+  });
+
+  it("a feed is managed by its owner, a lead of its subject and admins", () => {
+    const teamFeed = { ownerId: "max", subject: { kind: "team" as const, teamId: "t1" } };
+    expect([max, lena, mia, leo, admin].map((a) => can(a, "feed.manage", teamFeed))).toEqual([true, true, false, false, true]);
+    const scheduleFeed = { ownerId: "nora", subject: { kind: "schedule" as const, teamId: null } };
+    expect([nora, lena, admin].map((a) => can(a, "feed.manage", scheduleFeed))).toEqual([true, false, true]);
+  });
+});

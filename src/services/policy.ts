@@ -24,6 +24,13 @@ export interface PersonFacts {
   teamIds: readonly string[];
 }
 
+/** What a feed shows: a person's assignments, a team's shifts, a schedule, or the company duty calendar. */
+export type FeedSubjectFacts =
+  | { kind: "person"; person: PersonFacts }
+  | { kind: "team"; teamId: string }
+  | { kind: "schedule"; teamId: string | null }
+  | { kind: "duty_program" };
+
 /** The facts of a swap that decide who may see it and move it. */
 export interface SwapFacts {
   kind: "trade" | "give_away" | "open";
@@ -95,6 +102,8 @@ export interface Resources {
   "duty.book": { personId: string };
   "duty.booking.change": { personId: string };
   "token.manage": { ownerId: string };
+  "feed.create": { subject: FeedSubjectFacts; actorTeamIds: readonly string[] };
+  "feed.manage": { ownerId: string; subject: FeedSubjectFacts };
   "audit.read": Record<string, never>;
   "slack.workspace.manage": Record<string, never>;
 }
@@ -266,6 +275,28 @@ const rules: Rules = {
   "duty.booking.change": (actor, r) => allowIf(self(actor, r.personId) || isManager(actor), "Only the person who holds it or a lead may change this booking"),
 
   "token.manage": (actor, r) => allowIf(self(actor, r.ownerId) || isAdmin(actor), "Only an admin may manage the tokens of another person"),
+  // A feed shows what its subject's readers may read: a person's assignments (and time off) to them and their leads,
+  // a team's shifts to its members and leads, schedules and the duty calendar to everyone signed in.
+  "feed.create": (actor, r) => {
+    switch (r.subject.kind) {
+      case "person":
+        return allowIf(self(actor, r.subject.person.id) || managesPerson(actor, r.subject.person), "Only the person, a lead of their team or an admin may publish a person's assignments");
+      case "team":
+        return allowIf(leadsTeam(actor, r.subject.teamId) || r.actorTeamIds.includes(r.subject.teamId), "Only the team's members, its leads or an admin may publish its shifts");
+      default:
+        return true;
+    }
+  },
+  // Managed by whoever made it, the leads of its subject, and admins.
+  "feed.manage": (actor, r) =>
+    allowIf(
+      self(actor, r.ownerId) ||
+        isAdmin(actor) ||
+        (r.subject.kind === "person" && managesPerson(actor, r.subject.person)) ||
+        (r.subject.kind === "team" && leadsTeam(actor, r.subject.teamId)) ||
+        (r.subject.kind === "schedule" && r.subject.teamId !== null && leadsTeam(actor, r.subject.teamId)),
+      "Only the feed's owner, a lead of its subject or an admin may manage this feed",
+    ),
   "audit.read": (actor) => allowIf(isAdmin(actor), "Only an admin may read the audit log"),
   "slack.workspace.manage": (actor) => allowIf(isAdmin(actor), "Only an admin may manage Slack workspaces"),
 };

@@ -169,6 +169,7 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
     layers: [{ participants: [member.personId, lead.personId], turn: { unit: "weeks", count: 1 }, handoffTime: "09:00", startDate }],
   });
   const schedule = must(await admin.post("/v1/schedules", scheduleBody()), 201, "schedule").id as string;
+  const memberFeed = must(await member.post("/v1/feeds", { subject: { kind: "person", id: member.personId } }), 201, "feed") as { id: string; url: string };
   const requirement = must(
     await admin.post(`/v1/teams/${team1}/staffing-requirements`, { days: ["mon"], start: "09:00", end: "17:00", headcount: 1 }),
     201,
@@ -374,6 +375,15 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
     "POST /v1/swaps/{id}/cancel": async () => ({ method: "POST", url: `/v1/swaps/${await freshSwap("member")}/cancel` }),
     "GET /v1/people/{id}/assignments": get(`/v1/people/${member.personId}/assignments?${windowQuery}`),
 
+    // Feeds: M1's feed of their own assignments.
+    "GET /v1/feeds": get(`/v1/feeds?ownerId=${member.personId}`),
+    "POST /v1/feeds": async () => ({ method: "POST", url: "/v1/feeds", body: { subject: { kind: "person", id: member.personId } } }),
+    "GET /v1/feeds/{id}": get(`/v1/feeds/${memberFeed.id}`),
+    "DELETE /v1/feeds/{id}": async () => ({
+      method: "DELETE",
+      url: `/v1/feeds/${must(await member.post("/v1/feeds", { subject: { kind: "person", id: member.personId } }), 201, "feed").id}`,
+    }),
+    "GET /v1/feeds/{token}.ics": get(new URL(memberFeed.url).pathname),
     "GET /v1/audit": get("/v1/audit"),
 
     // Variants: the same operation on a target that exercises one more rule.
@@ -434,6 +444,8 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
       body: { kind: "give_away", requesterId: member.personId, counterpartId: peer.personId, offered: { kind: "duty_booking", id: (await freshBooking()).booking } },
     }),
     "GET /v1/swaps/{id} (a swap of M1's duty booking)": get(`/v1/swaps/${dutySwap}`),
+    "POST /v1/feeds (team 1's shifts)": async () => ({ method: "POST", url: "/v1/feeds", body: { subject: { kind: "team", id: team1 } } }),
+    "POST /v1/feeds (a schedule)": async () => ({ method: "POST", url: "/v1/feeds", body: { subject: { kind: "schedule", id: schedule } } }),
     "POST /v1/shifts (for P1)": async () => ({ method: "POST", url: "/v1/shifts", body: { teamId: team1, personId: peer.personId, ...window() } }),
     "POST /v1/schedules/{id}/overrides (putting P1 on call)": async () => ({
       method: "POST",

@@ -12,3 +12,4 @@ export * from "./commitments.ts";
 export * from "./duty.ts";
 export * from "./schedules.ts";
 export * from "./swaps.ts";
+export * from "./feeds.ts";

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { auditRoutes } from "./audit/index.ts";
 import { coverageRoutes } from "./coverage/index.ts";
 import { dutyRoutes } from "./duty/index.ts";
+import { feedRoutes } from "./feeds/index.ts";
 import { meRoutes } from "./me/index.ts";
 import { onCallRoutes } from "./oncall/index.ts";
 import { peopleRoutes } from "./people/index.ts";
@@ -38,5 +39,6 @@ export const v1Routes: readonly FastifyPluginAsyncTypebox[] = [
   slackRoutes,
   timeOffRoutes,
   swapRoutes,
+  feedRoutes,
   auditRoutes,
 ];
