@@ -15,6 +15,7 @@ import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { actorTeamIds, loadPersonFacts } from "./facts.ts";
 import { authorize, notFound, type FeedSubjectFacts } from "./policy.ts";
+import { hashToken } from "./tokens.ts";
 import { loadScheduleState, overrideOf } from "./schedules.ts";
 
 /*
@@ -120,10 +121,6 @@ export class FeedCache {
   }
 }
 
-export function hashFeedToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
-}
-
 // ---------------------------------------------------------------------------
 // Subscriptions
 
@@ -205,7 +202,7 @@ export async function createFeed(ctx: ServiceContext, input: FeedInput) {
       subjectKind: input.subject.kind,
       [SUBJECT_COLUMN[input.subject.kind as keyof typeof SUBJECT_COLUMN]]: input.subject.id,
       prefix: token.slice(0, FEED_TOKEN_PREFIX.length + 6),
-      tokenHash: hashFeedToken(token),
+      tokenHash: hashToken(token),
       includeTimeOff: input.includeTimeOff ?? false,
       includeGaps: input.includeGaps ?? false,
       includeFreeSeats: input.includeFreeSeats ?? false,
@@ -553,10 +550,10 @@ async function buildFeed(db: Db, cache: FeedCache, feed: CalendarFeed, window: {
  */
 export async function serveFeed(db: Db, cache: FeedCache, token: string, o: FeedServeOptions): Promise<RenderedFeed | undefined> {
   if (!FEED_TOKEN.test(token)) {
-    await createFeedRepository(db).findLiveByHash(hashFeedToken(token));
+    await createFeedRepository(db).findLiveByHash(hashToken(token));
     return undefined;
   }
-  const hash = hashFeedToken(token);
+  const hash = hashToken(token);
   const now = o.now.getTime();
   const cached = cache.feed(hash);
   const day = Math.floor(now / DAY_MS);
