@@ -2,7 +2,7 @@
 // `npm run lint:layers` (and .ci/run) fails on any import that breaks these rules.
 //
 // src/app.ts and src/server.ts are the composition roots: they wire db, services and http
-// together, so they may import every layer (server.ts calls services/maintenance.ts).
+// together, so they may import every layer (src/worker.ts, the `npm run worker` entry, is one too).
 // Nothing may import them back (no-circular catches that). Routes are one service call
 // each: they import services and http helpers, never db.
 //
@@ -22,7 +22,7 @@ module.exports = {
       comment: "src/domain is pure: it imports only domain and plain libraries (luxon, rrule), never db, http, services, slack or a framework.",
       severity: "error",
       from: { path: "^src/domain/" },
-      to: { path: ["^src/(db|http|services|slack|calendar)/", "^src/(app|server|config)\\.ts$", FRAMEWORKS] },
+      to: { path: ["^src/(db|http|services|slack|calendar|jobs)/", "^src/(app|server|config)\\.ts$", FRAMEWORKS] },
     },
     {
       name: "slack-is-pure",
@@ -43,13 +43,20 @@ module.exports = {
       comment: "src/db (schema, client, repositories, errors) knows nothing of services or http.",
       severity: "error",
       from: { path: "^src/db/" },
-      to: { path: ["^src/(http|services|slack)/", "^src/(app|server)\\.ts$"] },
+      to: { path: ["^src/(http|services|slack|jobs)/", "^src/(app|server)\\.ts$"] },
     },
     {
       name: "services-below-http",
       comment: "Use cases do not know they are called over HTTP: no import from src/http (or the app that composes it).",
       severity: "error",
       from: { path: "^src/services/" },
+      to: { path: ["^src/http/", "^src/(app|server)\\.ts$"] },
+    },
+    {
+      name: "jobs-below-http",
+      comment: "src/jobs (the pg-boss queue and its handlers) runs services and db; it knows nothing of http or the app that composes it.",
+      severity: "error",
+      from: { path: "^src/jobs/" },
       to: { path: ["^src/http/", "^src/(app|server)\\.ts$"] },
     },
     {

@@ -1,0 +1,59 @@
+import type { Config } from "../config.ts";
+import type { DbHandle } from "../db/client.ts";
+import { runMaintenance } from "../services/maintenance.ts";
+import { createQueue, type Queue, type QueueOptions } from "./queue.ts";
+
+/** The logger the jobs need: Fastify's (pino) fits, so does src/worker.ts's. */
+export interface JobLog {
+  info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export type WorkerConfig = Pick<Config, "idempotencyTtlMs">;
+
+/** Top of every hour, UTC. pg-boss sends one job per tick however many instances run the cron. */
+export const ROLL_PATTERNS_CRON = "0 * * * *";
+
+/**
+ * Registers every handler on `queue` (already started) and the schedules.
+ * rollPatterns is today's hourly housekeeping (patterns rolled forward, old Idempotency-Keys
+ * forgotten), once per hour across all instances instead of on each one's timer.
+ */
+export async function startWorker(handle: DbHandle, queue: Queue, config: WorkerConfig, log: JobLog): Promise<void> {
+  await queue.work("rollPatterns", async () => {
+    try {
+      const result = await runMaintenance(handle.db, new Date(), { idempotencyTtlMs: config.idempotencyTtlMs });
+      const rolled = result.patterns ? result.patterns.created + result.patterns.skipped : 0;
+      if (rolled > 0 || result.idempotencyKeysPruned > 0) log.info(result, "maintenance done");
+      return result;
+    } catch (err) {
+      log.error({ err }, "maintenance failed");
+      throw err; // pg-boss retries it with backoff
+    }
+  });
+  await queue.schedule("rollPatterns", ROLL_PATTERNS_CRON);
+  // As the old timer did: roll forward at start too, not only at the next full hour.
+  await queue.send("rollPatterns", {});
+}
+
+/**
+ * The queue and its worker in this process: what `npm start` runs unless ROTA_WORKER=off, and
+ * `npm run worker` runs alone. `stop()` waits for a running job before returning; call it before
+ * closing the database.
+ */
+export async function startJobs(
+  handle: DbHandle,
+  config: WorkerConfig,
+  log: JobLog,
+  options: QueueOptions = {},
+): Promise<{ queue: Queue; stop(): Promise<void> }> {
+  const queue = createQueue(handle, { onError: (err) => log.error({ err }, "job queue error"), ...options });
+  await queue.start();
+  try {
+    await startWorker(handle, queue, config, log);
+  } catch (err) {
+    await queue.stop({ timeoutMs: 1000 });
+    throw err;
+  }
+  return { queue, stop: () => queue.stop() };
+}
