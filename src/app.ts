@@ -18,10 +18,11 @@ import { v1Routes } from "./http/routes/index.ts";
 import { healthRoutes } from "./http/routes/health/index.ts";
 import { FeedCache } from "./services/feeds.ts";
 import { OnCallCache } from "./services/oncall.ts";
+import { createSecretBox, type SecretBox } from "./services/secrets.ts";
 import { configureValidation } from "./http/validation.ts";
 
 export interface AppOptions {
-  config: Pick<Config, "logLevel" | "bodyLimitBytes" | "publicUrl"> & LimitsOptions & Partial<Pick<Config, "trustProxy" | "idempotencyTtlMs">>;
+  config: Pick<Config, "logLevel" | "bodyLimitBytes" | "publicUrl"> & LimitsOptions & Partial<Pick<Config, "trustProxy" | "idempotencyTtlMs" | "secretKey">>;
   db: Db;
   /** Where the log's JSON lines go (stdout when absent); tests capture it. */
   logStream?: { write(line: string): void };
@@ -41,6 +42,8 @@ declare module "fastify" {
     feedCache: FeedCache;
     /** ROTA_PUBLIC_URL: the base of feed URLs and UIDs (else the request's host). */
     publicUrl: string | undefined;
+    /** The box over ROTA_SECRET_KEY, built once; undefined without a key (no secret can be stored). */
+    secrets: SecretBox | undefined;
   }
 }
 
@@ -118,6 +121,7 @@ export const rotaApp = fp(
     app.decorate("onCallCache", new OnCallCache());
     app.decorate("feedCache", new FeedCache());
     app.decorate("publicUrl", config.publicUrl);
+    app.decorate("secrets", config.secretKey ? createSecretBox(config.secretKey) : undefined);
 
     await app.register(healthRoutes);
     await app.register(

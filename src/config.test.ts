@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config.ts";
+import { randomBytes } from "node:crypto";
+import { ConfigError, loadConfig, parseSecretKey } from "./config.ts";
 
 describe("loadConfig", () => {
   it("defaults to the embedded database in ./data on port 3000", () => {
@@ -76,5 +77,37 @@ describe("loadConfig", () => {
   ])("rejects %j naming %s", (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(name);
+  });
+
+  it("ROTA_WORKER runs the job worker in-process unless it is off; anything else stops the start", () => {
+    expect(loadConfig({}).worker).toBe(true);
+    expect(loadConfig({ ROTA_WORKER: "on" }).worker).toBe(true);
+    expect(loadConfig({ ROTA_WORKER: "off" }).worker).toBe(false);
+    expect(() => loadConfig({ ROTA_WORKER: "no" })).toThrow(ConfigError);
+    expect(() => loadConfig({ ROTA_WORKER: "no" })).toThrow(/ROTA_WORKER/);
+  });
+
+  it("ROTA_SECRET_KEY is optional, and read as 32 bytes of base64 (openssl rand -base64 32) or 64 hex characters", () => {
+    expect(loadConfig({}).secretKey).toBeUndefined();
+    const key = randomBytes(32);
+    expect(loadConfig({ ROTA_SECRET_KEY: key.toString("base64") }).secretKey).toBe(key.toString("base64"));
+    expect(parseSecretKey(key.toString("base64"))).toEqual(key);
+    expect(parseSecretKey(key.toString("base64url"))).toEqual(key);
+    expect(parseSecretKey(key.toString("hex"))).toEqual(key);
+  });
+
+  it.each([
+    ["a passphrase", "correct horse battery staple"],
+    ["16 bytes of base64", randomBytes(16).toString("base64")],
+    ["33 bytes of base64", randomBytes(33).toString("base64")],
+    ["62 hex characters", randomBytes(31).toString("hex")],
+  ])("rejects ROTA_SECRET_KEY as %s, naming the variable but not echoing the value", (_label, value) => {
+    expect(() => loadConfig({ ROTA_SECRET_KEY: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ ROTA_SECRET_KEY: value })).toThrow("ROTA_SECRET_KEY");
+    try {
+      loadConfig({ ROTA_SECRET_KEY: value });
+    } catch (err) {
+      expect((err as Error).message).not.toContain(value);
+    }
   });
 });

@@ -30,6 +30,13 @@ export interface Config {
   statementTimeoutMs: number;
   /** How long an Idempotency-Key is remembered; after that the same key starts a new request. */
   idempotencyTtlMs: number;
+  /** Run the job queue's worker in this process (ROTA_WORKER, default on); off when `npm run worker` processes do it. */
+  worker: boolean;
+  /**
+   * ROTA_SECRET_KEY as given (32 bytes, base64 or hex; checked by `parseSecretKey`): seals stored
+   * secrets (Slack signing secrets). Absent: no secret can be stored.
+   */
+  secretKey: string | undefined;
 }
 
 /** `idempotencyTtlMs` when ROTA_IDEMPOTENCY_TTL_HOURS is unset: 24 hours. */
@@ -71,6 +78,28 @@ function trustProxy(raw: string | undefined): boolean | string {
   return raw;
 }
 
+/**
+ * The AES-256 key of ROTA_SECRET_KEY: exactly 32 bytes, as base64 (`openssl rand -base64 32`) or
+ * 64 hex characters. Anything else (a passphrase, a short key) is refused rather than stretched.
+ */
+export function parseSecretKey(raw: string): Buffer {
+  const trimmed = raw.trim();
+  if (/^[0-9A-Fa-f]{64}$/.test(trimmed)) return Buffer.from(trimmed, "hex");
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) {
+    const key = Buffer.from(trimmed.replaceAll("-", "+").replaceAll("_", "/"), "base64");
+    if (key.length === 32) return key;
+  }
+  throw new ConfigError("ROTA_SECRET_KEY must be 32 random bytes as base64 (openssl rand -base64 32) or as 64 hex characters");
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "on") return true;
+  if (raw === "off") return false;
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`);
+}
+
 /** Reads and validates the environment once, at start. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const bootstrapToken = env.ROTA_BOOTSTRAP_TOKEN || undefined;
@@ -79,6 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       "ROTA_BOOTSTRAP_TOKEN must look like rota_ followed by at least 20 characters of [A-Za-z0-9_-]",
     );
   }
+  const secretKey = env.ROTA_SECRET_KEY || undefined;
+  if (secretKey !== undefined) parseSecretKey(secretKey);
   const logLevel = env.LOG_LEVEL || "info";
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
@@ -102,5 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: integer(env, "ROTA_KEEP_ALIVE_TIMEOUT_MS", 72_000, 1_000, 3_600_000),
     statementTimeoutMs: integer(env, "ROTA_STATEMENT_TIMEOUT_MS", 15_000, 0, 3_600_000),
     idempotencyTtlMs: integer(env, "ROTA_IDEMPOTENCY_TTL_HOURS", 24, 1, 24 * 365) * 60 * 60 * 1000,
+    secretKey,
+    worker: onOff(env, "ROTA_WORKER", true),
   };
 }

@@ -4,8 +4,9 @@ import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createDb, dbConfigFrom } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { applyServerTimeouts } from "./http/plugins/limits.ts";
+import { startJobs } from "./jobs/worker.ts";
 import { bootstrapAdmin } from "./services/bootstrap.ts";
-import { runMaintenance } from "./services/maintenance.ts";
+import { sealClearSlackSecrets } from "./services/slack.ts";
 
 let config: Config;
 try {
@@ -25,6 +26,13 @@ await app.register(rotaApp, { config, db: handle.db });
 applyServerTimeouts(app.server, config);
 app.log.info({ database: handle.kind === "pglite" ? `pglite:${config.dataDir}` : "postgres" }, "database migrated");
 
+// Slack signing secrets stored in clear before encryption (migration 0010) are sealed now, if a key is set.
+const slackSecrets = await sealClearSlackSecrets(handle.db, app.secrets);
+if (slackSecrets.sealed > 0) app.log.info({ sealed: slackSecrets.sealed }, "sealed Slack signing secrets stored in clear with ROTA_SECRET_KEY");
+if (slackSecrets.inClear > 0) {
+  app.log.warn({ inClear: slackSecrets.inClear }, "Slack signing secrets are still stored in clear: set ROTA_SECRET_KEY (openssl rand -base64 32) and restart to encrypt them");
+}
+
 const boot = await bootstrapAdmin(handle.db, { token: config.bootstrapToken, email: config.bootstrapEmail, now: new Date() });
 if (boot?.generated) {
   // The one time a token is logged: nobody else can hand it to the first admin.
@@ -35,30 +43,19 @@ if (boot?.generated) {
   app.log.info(`Created the first admin (${boot.email}) with the token from ROTA_BOOTSTRAP_TOKEN`);
 }
 
-// Hourly housekeeping (patterns rolled forward, old idempotency keys
-// forgotten). Every instance runs it; the database coordinates them.
-const MAINTENANCE_EVERY_MS = 60 * 60 * 1000;
-async function maintain() {
-  try {
-    const result = await runMaintenance(handle.db, new Date(), { idempotencyTtlMs: config.idempotencyTtlMs });
-    const rolled = result.patterns ? result.patterns.created + result.patterns.skipped : 0;
-    if (rolled > 0 || result.idempotencyKeysPruned > 0) app.log.info(result, "maintenance done");
-  } catch (err) {
-    app.log.error({ err }, "maintenance failed");
-  }
-}
-const maintenanceTimer = setInterval(() => void maintain(), MAINTENANCE_EVERY_MS);
-maintenanceTimer.unref();
-void maintain();
+// The job queue's worker (pg-boss): hourly housekeeping (patterns rolled forward, old
+// idempotency keys forgotten) runs once per hour across all instances. ROTA_WORKER=off leaves
+// it to `npm run worker` processes.
+const jobs = config.worker ? await startJobs(handle, config, app.log) : null;
 
 let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
   app.log.info({ signal }, "shutting down");
-  clearInterval(maintenanceTimer);
   try {
     await app.close(); // stops accepting, lets in-flight requests finish
+    await jobs?.stop(); // lets a running job finish, before the database closes
     await handle.close();
     process.exit(0);
   } catch (err) {

@@ -1,8 +1,10 @@
-import { createHash, createHmac } from "node:crypto";
-import { sql } from "drizzle-orm";
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { slackWorkspaces } from "../src/db/schema/index.ts";
+import { createSecretBox } from "../src/services/secrets.ts";
 import { issueToken } from "../src/services/tokens.ts";
-import { ADMIN_TOKEN, createTestApp, type TestApp } from "./helpers/app.ts";
+import { ADMIN_TOKEN, TEST_SECRET_KEY, createTestApp, type TestApp } from "./helpers/app.ts";
 
 // Probe finding 5: a database error logged the query's parameters (a Slack
 // signing secret in clear, a token's hash and prefix). This runs a whole
@@ -89,6 +91,10 @@ beforeAll(async () => {
   expect((await t.admin.post(`/v1/teams/${team.id}/members`, { personId: member.personId })).status).toBe(201);
   const ws = await t.admin.post("/v1/slack/workspaces", { slackTeamId: "TLOG1", name: "Logs", signingSecret: SIGNING_SECRET });
   expect(ws.status).toBe(201);
+  // The key and what it sealed are not for the log either.
+  secrets.set("ROTA_SECRET_KEY", TEST_SECRET_KEY);
+  const [sealed] = await t.handle.db.select({ value: slackWorkspaces.signingSecretSealed }).from(slackWorkspaces).where(eq(slackWorkspaces.slackTeamId, "TLOG1"));
+  secrets.set("sealed slack signing secret", sealed!.value!);
   expect((await t.admin.post("/v1/slack/workspaces", { slackTeamId: "TLOG1", name: "Again", signingSecret: SIGNING_SECRET })).status).toBe(409);
   const body = slackBody("help");
   const good = slackSignature(body, Math.floor(Date.now() / 1000), SIGNING_SECRET);
@@ -97,6 +103,12 @@ beforeAll(async () => {
   const forged = slackSignature(body, Math.floor(Date.now() / 1000), "guessed-secret-0000000000");
   secrets.set("forged slack signature", forged.slice(3));
   expect((await slash(body, forged)).status).toBe(401);
+  // A workspace whose secret was sealed under another key: refused with an error line that names no secret.
+  const ROTATED_SECRET = "rotated-away-signing-secret-5531";
+  secrets.set("slack signing secret sealed under another key", ROTATED_SECRET);
+  await t.handle.db.insert(slackWorkspaces).values({ slackTeamId: "TLOG3", name: "Rotated", signingSecretSealed: createSecretBox(randomBytes(32).toString("base64")).seal(ROTATED_SECRET) });
+  const rotatedBody = new URLSearchParams({ team_id: "TLOG3", command: "/oncall", text: "" }).toString();
+  expect((await slash(rotatedBody, slackSignature(rotatedBody, Math.floor(Date.now() / 1000), ROTATED_SECRET))).status).toBe(401);
 
   // Inserts the database refuses: a duplicate email, an overlapping shift.
   expect((await t.admin.post("/v1/people", { name: "Dup", email: "lena@example.test", timeZone: "UTC" })).status).toBe(409);

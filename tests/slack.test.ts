@@ -1,6 +1,10 @@
-import { createHmac } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type Client, type TestApp } from "./helpers/app.ts";
+import { slackWorkspaces } from "../src/db/schema/index.ts";
+import { createSecretBox } from "../src/services/secrets.ts";
+import { sealClearSlackSecrets } from "../src/services/slack.ts";
+import { createTestApp, TEST_SECRET_KEY, type Client, type TestApp } from "./helpers/app.ts";
 
 // /oncall in Slack (the Elementary write-up: "type /oncall to know who is on call").
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -51,14 +55,14 @@ function sign(body: string, timestamp: number, secret = SECRET) {
   return `v0=${createHmac("sha256", secret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
 }
 
-async function slash(body: string, options: { timestamp?: number; signature?: string } = {}) {
+async function slash(body: string, options: { timestamp?: number; signature?: string; secret?: string; on?: TestApp } = {}) {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const res = await t.anonymous.request("POST", "/v1/slack/commands", {
+  const res = await (options.on ?? t).anonymous.request("POST", "/v1/slack/commands", {
     rawBody: body,
     headers: {
       "content-type": "application/x-www-form-urlencoded",
       "x-slack-request-timestamp": String(timestamp),
-      "x-slack-signature": options.signature ?? sign(body, timestamp),
+      "x-slack-signature": options.signature ?? sign(body, timestamp, options.secret),
     },
   });
   return res;
@@ -138,5 +142,89 @@ describe("Slack workspaces", () => {
     const audit = await t.admin.get("/v1/audit?entity=slack_workspace");
     expect(JSON.stringify(audit.body)).not.toContain(SECRET);
     expect((await maya.get("/v1/slack/workspaces")).status).toBe(403);
+  });
+});
+
+/** A workspace row as it was before secrets were encrypted (migration 0010): the secret in clear. */
+async function legacyWorkspace(on: TestApp, slackTeamId: string, secret: string) {
+  const [row] = await on.handle.db.insert(slackWorkspaces).values({ slackTeamId, name: `Legacy ${slackTeamId}`, signingSecretInClear: secret }).returning();
+  return row!;
+}
+
+async function workspaceRow(on: TestApp, slackTeamId: string) {
+  const [row] = await on.handle.db.select().from(slackWorkspaces).where(eq(slackWorkspaces.slackTeamId, slackTeamId));
+  return row!;
+}
+
+describe("signing secrets are encrypted at rest (ROTA_SECRET_KEY)", () => {
+  it("the row of a new workspace holds only the sealed secret, which the server's key opens", async () => {
+    const row = await workspaceRow(t, "T0001");
+    expect(row.signingSecretInClear).toBeNull();
+    expect(row.signingSecretSealed).toMatch(/^v1:/);
+    expect(JSON.stringify(row)).not.toContain(SECRET);
+    expect(createSecretBox(TEST_SECRET_KEY).open(row.signingSecretSealed!)).toBe(SECRET);
+  });
+
+  it("a secret left in clear still verifies, and the start-up sealing moves it: clear column nulled, commands still answered", async () => {
+    const legacySecret = randomBytes(16).toString("hex");
+    await legacyWorkspace(t, "T0LEGACY", legacySecret);
+    expect((await slash(slackBody("help", "T0LEGACY"), { secret: legacySecret })).status).toBe(200);
+
+    expect(await sealClearSlackSecrets(t.handle.db, t.app.secrets)).toEqual({ sealed: 1, inClear: 0 });
+    const row = await workspaceRow(t, "T0LEGACY");
+    expect(row.signingSecretInClear).toBeNull();
+    expect(JSON.stringify(row)).not.toContain(legacySecret);
+    expect(t.app.secrets!.open(row.signingSecretSealed!)).toBe(legacySecret);
+    expect((await slash(slackBody("help", "T0LEGACY"), { secret: legacySecret })).status).toBe(200);
+    expect((await slash(slackBody("help", "T0LEGACY"), { secret: "another-secret-0000000000" })).status).toBe(401);
+    // Nothing left to do the second time (another instance starting, a restart).
+    expect(await sealClearSlackSecrets(t.handle.db, t.app.secrets)).toEqual({ sealed: 0, inClear: 0 });
+  });
+
+  it("a secret sealed under another key (ROTA_SECRET_KEY changed) answers Slack 401, not 500", async () => {
+    const secret = randomBytes(16).toString("hex");
+    const otherKey = createSecretBox(randomBytes(32).toString("base64"));
+    await t.handle.db.insert(slackWorkspaces).values({ slackTeamId: "T0ROTATED", name: "Rotated", signingSecretSealed: otherKey.seal(secret) });
+    const res = await slash(slackBody("", "T0ROTATED"), { secret });
+    expect(res.status).toBe(401);
+    expect(res.headers["content-type"]).toContain("application/problem+json");
+  });
+
+  describe("on a server without ROTA_SECRET_KEY", () => {
+    let bare: TestApp;
+    const lines: string[] = [];
+    beforeAll(async () => {
+      bare = await createTestApp({ secretKey: null, logLevel: "info", logStream: { write: (line) => void lines.push(line) } });
+    });
+    afterAll(() => bare.close());
+
+    it("connecting a workspace is 503 secret_key_missing saying to set ROTA_SECRET_KEY, and nothing is stored", async () => {
+      const res = await bare.admin.post("/v1/slack/workspaces", { slackTeamId: "TNOKEY", name: "No key", signingSecret: SECRET });
+      expect(res.status).toBe(503);
+      expect(res.body.code).toBe("secret_key_missing");
+      expect(res.body.detail).toContain("ROTA_SECRET_KEY");
+      expect((await bare.admin.get("/v1/slack/workspaces")).body.items).toEqual([]);
+    });
+
+    it("a workspace left in clear keeps working and stays as it is; the start-up sealing only counts it", async () => {
+      const secret = randomBytes(16).toString("hex");
+      await legacyWorkspace(bare, "TCLEAR", secret);
+      expect((await slash(slackBody("help", "TCLEAR"), { secret, on: bare })).status).toBe(200);
+      expect(await sealClearSlackSecrets(bare.handle.db, bare.app.secrets)).toEqual({ sealed: 0, inClear: 1 });
+      expect((await workspaceRow(bare, "TCLEAR")).signingSecretInClear).toBe(secret);
+    });
+
+    it("a sealed secret it cannot open answers 401 with an error log line naming ROTA_SECRET_KEY, and no secret in the log", async () => {
+      const secret = randomBytes(16).toString("hex");
+      await bare.handle.db.insert(slackWorkspaces).values({ slackTeamId: "TSEALED", name: "Sealed", signingSecretSealed: createSecretBox(TEST_SECRET_KEY).seal(secret) });
+      const res = await slash(slackBody("", "TSEALED"), { secret, on: bare });
+      expect(res.status).toBe(401);
+      const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; reason?: string });
+      const line = logged.find((l) => l.reason === "secret_unreadable");
+      expect(line?.level).toBe(50);
+      expect(line?.msg).toContain("ROTA_SECRET_KEY");
+      expect(lines.join("\n")).not.toContain(secret);
+      expect(lines.join("\n")).not.toContain(SECRET);
+    });
   });
 });

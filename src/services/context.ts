@@ -1,5 +1,6 @@
 import type { Db } from "../db/client.ts";
 import type { PersonRole } from "../db/schema/index.ts";
+import type { SecretBox } from "./secrets.ts";
 
 /** Who is calling: resolved once per request by the auth plugin. */
 export interface Actor {
@@ -10,10 +11,12 @@ export interface Actor {
   tokenId: string;
 }
 
-/** Everything a use case needs: the database, the caller, the request id and the time. */
+/** Everything a use case needs: the database, the caller, the request id, the time and the secret box. */
 export interface ServiceContext {
   db: Db;
   actor: Actor;
   requestId: string;
   now: Date;
+  /** Seals and opens stored secrets (ROTA_SECRET_KEY); absent when the server has no key. */
+  secrets?: SecretBox | undefined;
 }

@@ -10,17 +10,52 @@ import { audit } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { onCallLookup, type OnCallCache } from "./oncall.ts";
 import { authorize } from "./policy.ts";
+import { requireSecretBox, type SecretBox } from "./secrets.ts";
+
+/** Why a Slack request was refused; `secret_unreadable` is the server's fault (key changed or missing), and logged as such. */
+export type SlackRequestFailure = SignatureCheck | { ok: false; reason: "unknown_workspace" } | { ok: false; reason: "secret_unreadable"; workspaceId: string; detail: string };
 
 /** Which workspace sent the request, and whether it really did (signature and timestamp). */
 export async function authenticateSlackRequest(
   db: Db,
+  secrets: SecretBox | undefined,
   input: { rawBody: string; timestamp: string | undefined; signature: string | undefined; now: Date },
-): Promise<{ workspace: SlackWorkspace; form: URLSearchParams } | { failure: SignatureCheck | { ok: false; reason: "unknown_workspace" } }> {
+): Promise<{ workspace: SlackWorkspace; form: URLSearchParams } | { failure: SlackRequestFailure }> {
   const form = new URLSearchParams(input.rawBody);
   const workspace = await createScheduleRepository(db).workspaceBySlackTeam(form.get("team_id") ?? "");
   if (!workspace) return { failure: { ok: false, reason: "unknown_workspace" } };
-  const check = verifySlackSignature({ rawBody: input.rawBody, timestamp: input.timestamp, signature: input.signature, signingSecret: workspace.signingSecret, now: input.now });
+  let signingSecret: string;
+  try {
+    signingSecret = signingSecretOf(workspace, secrets);
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+    return { failure: { ok: false, reason: "secret_unreadable", workspaceId: workspace.id, detail: err.message } };
+  }
+  const check = verifySlackSignature({ rawBody: input.rawBody, timestamp: input.timestamp, signature: input.signature, signingSecret, now: input.now });
   return check.ok ? { workspace, form } : { failure: check };
+}
+
+/** The sealed secret opened, or (until the start-up sealing ran with a key) the legacy clear one. */
+function signingSecretOf(workspace: SlackWorkspace, secrets: SecretBox | undefined): string {
+  if (workspace.signingSecretSealed !== null) return requireSecretBox(secrets).open(workspace.signingSecretSealed);
+  if (workspace.signingSecretInClear !== null) return workspace.signingSecretInClear;
+  throw new DomainError("secret_unreadable", "The workspace has no signing secret");
+}
+
+/**
+ * Run at start, after migrations: seals every signing secret still in clear
+ * (rows from before 0010) and nulls the clear column. Without a key nothing
+ * moves; the caller warns with the count. Safe to run on several instances.
+ */
+export async function sealClearSlackSecrets(db: Db, secrets: SecretBox | undefined): Promise<{ sealed: number; inClear: number }> {
+  const repo = createScheduleRepository(db);
+  const rows = await repo.workspacesWithClearSecret();
+  if (!secrets) return { sealed: 0, inClear: rows.length };
+  let sealed = 0;
+  for (const row of rows) {
+    if (await repo.replaceClearSecret(row.id, secrets.seal(row.signingSecretInClear!))) sealed++;
+  }
+  return { sealed, inClear: 0 };
 }
 
 /** Answers `/oncall [help | next | <schedule or team> | next <name>]` in Slack's message format. */
@@ -70,20 +105,22 @@ export async function answerOnCallCommand(db: Db, cache: OnCallCache, workspace:
 }
 
 export function workspaceView(w: SlackWorkspace) {
-  const { signingSecret: _secret, ...rest } = w;
+  const { signingSecretSealed: _sealed, signingSecretInClear: _clear, ...rest } = w;
   return { ...rest, signingSecretSet: true };
 }
 
-/** Registers a Slack workspace and its signing secret (admins). The secret is stored, never returned or audited. */
+/** Registers a Slack workspace and its signing secret (admins). The secret is stored sealed, never returned or audited; no key → secret_key_missing. */
 export async function createWorkspace(ctx: ServiceContext, input: { slackTeamId: string; name: string; signingSecret: string; defaultScheduleId?: string | null | undefined }) {
   authorize(ctx.actor, "slack.workspace.manage", {});
+  const box = requireSecretBox(ctx.secrets);
+  const { signingSecret, ...fields } = input;
   return ctx.db.transaction(async (tx) => {
     const repo = createScheduleRepository(tx);
     if (input.defaultScheduleId && !(await repo.findById(input.defaultScheduleId))) {
       throw new DomainError("not_found", `No schedule with id ${input.defaultScheduleId}`, { field: "defaultScheduleId" });
     }
     if (await repo.workspaceBySlackTeam(input.slackTeamId)) throw new DomainError("conflict", "This Slack workspace is already connected", { field: "slackTeamId" });
-    const row = await repo.insertWorkspace({ ...input, defaultScheduleId: input.defaultScheduleId ?? null, createdAt: ctx.now, updatedAt: ctx.now });
+    const row = await repo.insertWorkspace({ ...fields, signingSecretSealed: box.seal(signingSecret), defaultScheduleId: input.defaultScheduleId ?? null, createdAt: ctx.now, updatedAt: ctx.now });
     await audit(tx, ctx, { entity: "slack_workspace", entityId: row.id, action: "create", changes: { after: workspaceView(row) } });
     return workspaceView(row);
   });

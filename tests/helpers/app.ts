@@ -8,6 +8,8 @@ import { bootstrapAdmin } from "../../src/services/bootstrap.ts";
 import { createTestDatabase } from "./db.ts";
 
 export const ADMIN_TOKEN = "rota_test_admin_token_0123456789abcdef";
+/** ROTA_SECRET_KEY of every test app unless a test says otherwise (`secretKey`). 32 bytes, base64. */
+export const TEST_SECRET_KEY = Buffer.from("rota test secret key, 32 bytes!!").toString("base64");
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -71,14 +73,17 @@ function client(app: FastifyInstance, token: string | undefined): Client {
 }
 
 /** The whole API on a fresh database for one test file, with a bootstrapped admin. */
-export async function createTestApp(options: { logLevel?: string; logStream?: { write(line: string): void }; limits?: LimitsOptions; clock?: () => Date } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { logLevel?: string; logStream?: { write(line: string): void }; limits?: LimitsOptions; clock?: () => Date; /** null: a server without ROTA_SECRET_KEY. */ secretKey?: string | null } = {},
+): Promise<TestApp> {
   const handle = await createTestDatabase();
   const boot = await bootstrapAdmin(handle.db, { token: ADMIN_TOKEN, email: "admin@example.test", now: new Date() });
   if (!boot) throw new Error("test database was not empty");
   // ROTA_TEST_LOG=error (or debug) shows the server log while debugging a test.
   const logLevel = options.logLevel ?? process.env.ROTA_TEST_LOG ?? "silent";
   // Rate limits are off unless a test asks for them (`limits`): other files send many writes.
-  const config: AppOptions["config"] = { logLevel, bodyLimitBytes: 64 * 1024, publicUrl: undefined, ...options.limits };
+  const secretKey = options.secretKey === null ? undefined : (options.secretKey ?? TEST_SECRET_KEY);
+  const config: AppOptions["config"] = { logLevel, bodyLimitBytes: 64 * 1024, publicUrl: undefined, secretKey, ...options.limits };
   // The app is a plugin: tests register it as server.ts does, on a Fastify of their own.
   const app = Fastify(serverOptions(config, options.logStream));
   await app.register(rotaApp, { config, db: handle.db, ...(options.clock ? { clock: options.clock } : {}) });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, getTableColumns, gt, inArray, lt, sql, type AnyColumn } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, inArray, isNotNull, lt, sql, type AnyColumn } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
 import {
@@ -205,6 +205,21 @@ export function createScheduleRepository(db: Db) {
 
     async listWorkspaces() {
       return db.select().from(slackWorkspaces).orderBy(asc(slackWorkspaces.createdAt));
+    },
+
+    /** Workspaces whose signing secret is still in clear (written before migration 0010). */
+    async workspacesWithClearSecret() {
+      return db.select().from(slackWorkspaces).where(isNotNull(slackWorkspaces.signingSecretInClear));
+    },
+
+    /** Stores the sealed secret and forgets the clear one, unless another instance already did. */
+    async replaceClearSecret(id: string, signingSecretSealed: string) {
+      const rows = await db
+        .update(slackWorkspaces)
+        .set({ signingSecretSealed, signingSecretInClear: null })
+        .where(and(eq(slackWorkspaces.id, id), isNotNull(slackWorkspaces.signingSecretInClear)))
+        .returning({ id: slackWorkspaces.id });
+      return rows.length > 0;
     },
   };
 }

@@ -115,16 +115,27 @@ export const scheduleOverrides = pgTable(
   (t) => [index("schedule_overrides_window_idx").on(t.scheduleId, t.startAt, t.endAt), check("schedule_overrides_positive", sql`${t.endAt} > ${t.startAt}`)],
 );
 
-/** A Slack workspace that may call /v1/slack/commands. The signing secret never leaves the database. */
-export const slackWorkspaces = pgTable("slack_workspaces", {
-  id: id(),
-  slackTeamId: text("slack_team_id").notNull().unique("slack_workspaces_team_uq"),
-  name: text("name").notNull(),
-  signingSecret: text("signing_secret").notNull(),
-  defaultScheduleId: uuid("default_schedule_id").references(() => schedules.id, { onDelete: "set null" }),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+/**
+ * A Slack workspace that may call /v1/slack/commands. Its signing secret is
+ * sealed with ROTA_SECRET_KEY (services/secrets.ts) and never leaves the
+ * server. `signing_secret` holds the clear secret of rows written before
+ * encryption (migration 0010) until the server starts with a key and seals it.
+ */
+export const slackWorkspaces = pgTable(
+  "slack_workspaces",
+  {
+    id: id(),
+    slackTeamId: text("slack_team_id").notNull().unique("slack_workspaces_team_uq"),
+    name: text("name").notNull(),
+    signingSecretSealed: text("signing_secret_sealed"),
+    /** Legacy, in clear: read only until sealed at start; never written by the API. */
+    signingSecretInClear: text("signing_secret"),
+    defaultScheduleId: uuid("default_schedule_id").references(() => schedules.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [check("slack_workspaces_secret_present", sql`${t.signingSecretSealed} IS NOT NULL OR ${t.signingSecretInClear} IS NOT NULL`)],
+);
 
 export type Schedule = typeof schedules.$inferSelect;
 /** A layer as services see it: the row with its participants' ids in turn order. */

@@ -39,7 +39,7 @@ export const authPlugin = fp(
     app.decorateRequest("ctx", {
       getter(this: FastifyRequest): ServiceContext {
         if (!this.actor) throw unauthorized("This route needs an authenticated caller");
-        return { db: this.transaction ?? app.db, actor: this.actor, requestId: this.id, now: this.now };
+        return { db: this.transaction ?? app.db, actor: this.actor, requestId: this.id, now: this.now, secrets: app.secrets };
       },
     });
     app.addHook("onRequest", async (request, reply) => {

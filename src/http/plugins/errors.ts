@@ -78,6 +78,8 @@ export const statusByCode: Record<string, number> = {
   // Limits (src/http/plugins/limits.ts, server timeouts, PostgreSQL statement_timeout).
   rate_limited: 429,
   timeout: 503,
+  // Server configuration: no ROTA_SECRET_KEY, so secrets cannot be stored (never in clear).
+  secret_key_missing: 503,
   request_timeout: 408,
   uri_too_long: 414,
   headers_too_large: 431,

@@ -53,15 +53,19 @@ export const slackRoutes: FastifyPluginAsyncTypebox = async (app) => {
         const value = request.headers[name];
         return Array.isArray(value) ? value[0] : value;
       };
-      const result = await authenticateSlackRequest(app.db, {
+      const result = await authenticateSlackRequest(app.db, app.secrets, {
         rawBody: request.body,
         timestamp: header("x-slack-request-timestamp"),
         signature: header("x-slack-signature"),
         now,
       });
       if ("failure" in result) {
-        request.log.warn({ reason: result.failure.ok ? "ok" : result.failure.reason }, "rejected Slack request");
-        throw new DomainError("unauthorized", `The request is not a valid signed Slack request (${result.failure.ok ? "" : result.failure.reason})`);
+        const { failure } = result;
+        // The caller may be Slack itself: a secret this server cannot open is our fault, logged loudly, yet still a 401.
+        if (!failure.ok && failure.reason === "secret_unreadable") {
+          request.log.error({ reason: failure.reason, workspaceId: failure.workspaceId }, `rejected Slack request: ${failure.detail} (was ROTA_SECRET_KEY changed or unset? restore the key it was sealed with)`);
+        } else request.log.warn({ reason: failure.ok ? "ok" : failure.reason }, "rejected Slack request");
+        throw new DomainError("unauthorized", `The request is not a valid signed Slack request (${failure.ok ? "" : failure.reason})`);
       }
       return answerOnCallCommand(app.db, app.onCallCache, result.workspace, result.form, now);
     },
@@ -79,16 +83,17 @@ export const slackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: "Connect a Slack workspace: its team id, signing secret and default schedule (admin)",
+        description: "The signing secret is stored encrypted (AES-256-GCM with `ROTA_SECRET_KEY`). A server without that key refuses with 503 `secret_key_missing` rather than store it in clear.",
         body: Type.Object(
           {
             slackTeamId: Type.String({ minLength: 1, maxLength: 50, examples: ["T0001"] }),
             name: Type.String({ minLength: 1, maxLength: 200 }),
-            signingSecret: Type.String({ minLength: 16, maxLength: 200, description: "From the Slack app's Basic Information page; stored, never returned" }),
+            signingSecret: Type.String({ minLength: 16, maxLength: 200, description: "From the Slack app's Basic Information page; stored encrypted with ROTA_SECRET_KEY, never returned" }),
             defaultScheduleId: Type.Optional(Type.Union([Uuid, Type.Null()])),
           },
           { additionalProperties: false },
         ),
-        response: { 201: Workspace, ...errorResponses(400, 401, 403, 404, 409) },
+        response: { 201: Workspace, ...errorResponses(400, 401, 403, 404, 409, 422, 503) },
       },
     },
     async (request, reply) => reply.code(201).send(await createWorkspace(request.ctx, request.body)),
