@@ -137,3 +137,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     worker: onOff(env, "ROTA_WORKER", true),
   };
 }
+
+/** loadConfig for an entry point (server.ts, worker.ts): a bad variable prints one line, without a stack, and exits 1. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`rota: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}

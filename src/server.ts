@@ -1,6 +1,6 @@
 import Fastify from "fastify";
 import { rotaApp, serverOptions } from "./app.ts";
-import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { loadConfigOrExit, type Config } from "./config.ts";
 import { createDb, dbConfigFrom } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { applyServerTimeouts } from "./http/plugins/limits.ts";
@@ -8,16 +8,7 @@ import { startJobs } from "./jobs/worker.ts";
 import { bootstrapAdmin } from "./services/bootstrap.ts";
 import { sealClearSlackSecrets } from "./services/slack.ts";
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(`rota: ${err.message}`);
-    process.exit(1);
-  }
-  throw err;
-}
+const config: Config = loadConfigOrExit();
 
 const handle = await createDb(dbConfigFrom(config));
 await migrate(handle);

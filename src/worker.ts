@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { loadConfigOrExit, type Config } from "./config.ts";
 import { createDb, dbConfigFrom } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { startJobs, type JobLog } from "./jobs/worker.ts";
@@ -7,16 +7,7 @@ import { startJobs, type JobLog } from "./jobs/worker.ts";
 // with ROTA_WORKER=off beside it). On PGlite only one process can open the data directory,
 // so this is for PostgreSQL.
 
-let config: Config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    console.error(`rota: ${err.message}`);
-    process.exit(1);
-  }
-  throw err;
-}
+const config: Config = loadConfigOrExit();
 
 // One JSON line per event, like the server's pino output.
 function line(level: number, obj: object, msg?: string) {
