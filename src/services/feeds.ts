@@ -162,7 +162,7 @@ async function subjectOf(db: Db, subject: { kind: FeedSubjectKind; id: string })
     case "person": {
       const person = await loadPersonFacts(db, subject.id);
       if (!person) throw missing();
-      const named = await createFeedRepository(db).subjectName({ subjectKind: "person", personId: subject.id, teamId: null, programId: null });
+      const named = await createFeedRepository(db).subjectName({ subjectKind: "person", personId: subject.id, teamId: null, scheduleId: null, programId: null });
       return { facts: { kind: "person", person }, name: named?.name ?? "" };
     }
     case "team": {
@@ -262,6 +262,8 @@ interface DraftEvent {
   description: string;
   /** When the data behind it last changed; LAST-MODIFIED of a new event. */
   changedAt: Date;
+  /** Time off: blocks the calendar even in a show-as-free feed. */
+  away?: boolean;
 }
 
 export interface FeedServeOptions {
@@ -362,7 +364,7 @@ async function personEvents(db: Db, cache: FeedCache, feed: CalendarFeed, from: 
   }
   if (feed.includeTimeOff) {
     for (const a of away) {
-      events.push({ uid: `time-off-${a.id}@${o.uidDomain}`, start: a.start, end: a.end, summary: "Away", description: "", changedAt: a.updatedAt });
+      events.push({ uid: `time-off-${a.id}@${o.uidDomain}`, start: a.start, end: a.end, summary: "Away", description: "", changedAt: a.updatedAt, away: true });
     }
   }
   return events;
@@ -472,8 +474,8 @@ const floorSecond = (d: Date) => new Date(Math.floor(d.getTime() / SECOND) * SEC
  * event starts at 0 with its data's change time; a changed time or summary
  * raises SEQUENCE; any change moves LAST-MODIFIED forward.
  */
-function revise(drafts: DraftEvent[], stored: Map<string, EventRevision>): { events: Omit<FeedEvent, "busy">[]; changed: EventRevision[] } {
-  const events: Omit<FeedEvent, "busy">[] = [];
+function revise(drafts: DraftEvent[], stored: Map<string, EventRevision>): { events: (Omit<FeedEvent, "busy"> & { away: boolean })[]; changed: EventRevision[] } {
+  const events: (Omit<FeedEvent, "busy"> & { away: boolean })[] = [];
   const changed: EventRevision[] = [];
   for (const d of drafts) {
     const significant = digest(`${d.start.toISOString()}|${d.end.toISOString()}|${d.summary}`);
@@ -499,6 +501,7 @@ function revise(drafts: DraftEvent[], stored: Map<string, EventRevision>): { eve
       ...(d.description ? { description: d.description } : {}),
       sequence: revision.sequence,
       lastModified: revision.modifiedAt,
+      away: d.away ?? false,
     });
   }
   return { events, changed };
@@ -508,8 +511,6 @@ async function buildFeed(db: Db, cache: FeedCache, feed: CalendarFeed, window: {
   const { from, to } = window;
   const o: BuildOptions = { ...serve, uidDomain: new URL(serve.apiBase).hostname };
   let drafts: DraftEvent[] = [];
-  let title: string;
-  let timeZone = "UTC";
   const repo = createFeedRepository(db);
   switch (feed.subjectKind) {
     case "person":
@@ -525,23 +526,15 @@ async function buildFeed(db: Db, cache: FeedCache, feed: CalendarFeed, window: {
       drafts = await programEvents(db, feed, from, to, o);
       break;
   }
-  if (feed.subjectKind === "schedule") {
-    const schedule = await createScheduleRepository(db).findById(feed.scheduleId!);
-    title = schedule?.name ?? feed.name;
-    timeZone = schedule?.timeZone ?? timeZone;
-  } else {
-    const subject = await repo.subjectName(feed);
-    title = subject?.name ?? feed.name;
-    timeZone = subject?.timeZone ?? timeZone;
-  }
+  const timeZone = (await repo.subjectName(feed))?.timeZone ?? "UTC";
   // One UID once: a turn split by the lead-in window edge or a duplicate row must not publish twice.
   const unique = [...new Map(drafts.map((d) => [d.uid, d])).values()];
   const { events, changed } = revise(unique, await repo.revisions(feed.id));
   if (changed.length > 0) await repo.saveRevisions(feed.id, changed);
   const busy = !feed.showAsFree;
-  const body = renderCalendar({ name: feed.name || title, timeZone, events: events.map((e) => ({ ...e, busy: e.summary === "Away" ? true : busy })) });
+  const body = renderCalendar({ name: feed.name, timeZone, events: events.map(({ away, ...e }) => ({ ...e, busy: away || busy })) });
   const lastModified = events.reduce((max, e) => (e.lastModified > max ? e.lastModified : max), floorSecond(feed.createdAt));
-  return { body, etag: `"${digest(body)}"`, lastModified, lastModifiedHttp: lastModified.toUTCString(), name: feed.name || title };
+  return { body, etag: `"${digest(body)}"`, lastModified, lastModifiedHttp: lastModified.toUTCString(), name: feed.name };
 }
 
 /**

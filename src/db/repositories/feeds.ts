@@ -223,7 +223,7 @@ export function createFeedRepository(db: Db) {
       return new Map(rows.map((r) => [r.id, r.name]));
     },
 
-    async subjectName(feed: Pick<CalendarFeed, "subjectKind" | "personId" | "teamId" | "programId">): Promise<{ name: string; timeZone: string | null } | undefined> {
+    async subjectName(feed: Pick<CalendarFeed, "subjectKind" | "personId" | "teamId" | "scheduleId" | "programId">): Promise<{ name: string; timeZone: string | null } | undefined> {
       switch (feed.subjectKind) {
         case "person": {
           const [row] = await db.select({ name: people.name, timeZone: people.timeZone }).from(people).where(eq(people.id, feed.personId!));
@@ -231,6 +231,10 @@ export function createFeedRepository(db: Db) {
         }
         case "team": {
           const [row] = await db.select({ name: teams.name, timeZone: teams.timeZone }).from(teams).where(eq(teams.id, feed.teamId!));
+          return row;
+        }
+        case "schedule": {
+          const [row] = await db.select({ name: schedules.name, timeZone: schedules.timeZone }).from(schedules).where(eq(schedules.id, feed.scheduleId!));
           return row;
         }
         case "duty_program": {
