@@ -37,6 +37,13 @@ export interface Config {
    * secrets (Slack signing secrets). Absent: no secret can be stored.
    */
   secretKey: string | undefined;
+  /** Google Calendar API root (ROTA_GOOGLE_API_URL) and OAuth token URL (ROTA_GOOGLE_TOKEN_URL): Google's unless pointed elsewhere. */
+  googleApiUrl: string;
+  googleTokenUrl: string;
+  /** One Google API call's time limit (ROTA_GOOGLE_TIMEOUT_MS). */
+  googleTimeoutMs: number;
+  /** When every Google sync target is reconciled with its calendar (ROTA_CALENDAR_RECONCILE_CRON, UTC; default nightly). */
+  calendarReconcileCron: string;
 }
 
 /** `idempotencyTtlMs` when ROTA_IDEMPOTENCY_TTL_HOURS is unset: 24 hours. */
@@ -92,12 +99,34 @@ export function parseSecretKey(raw: string): Buffer {
   throw new ConfigError("ROTA_SECRET_KEY must be 32 random bytes as base64 (openssl rand -base64 32) or as 64 hex characters");
 }
 
+function httpUrl(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  return raw;
+}
+
+// Five cron fields of digits, *, /, - and commas (pg-boss's cron, UTC).
+const CRON = /^([0-9*/,-]+\s+){4}[0-9*/,-]+$/;
+
 function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   if (raw === "on") return true;
   if (raw === "off") return false;
   throw new ConfigError(`${name} must be on or off, got "${raw}"`);
+}
+
+function cron(raw: string | undefined): string {
+  if (raw === undefined || raw === "") return "0 3 * * *";
+  if (!CRON.test(raw.trim())) throw new ConfigError(`ROTA_CALENDAR_RECONCILE_CRON must be five cron fields like "0 3 * * *" (UTC), got "${raw}"`);
+  return raw.trim();
 }
 
 /** Reads and validates the environment once, at start. */
@@ -135,6 +164,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyTtlMs: integer(env, "ROTA_IDEMPOTENCY_TTL_HOURS", 24, 1, 24 * 365) * 60 * 60 * 1000,
     secretKey,
     worker: onOff(env, "ROTA_WORKER", true),
+    googleApiUrl: httpUrl(env, "ROTA_GOOGLE_API_URL", "https://www.googleapis.com/"),
+    googleTokenUrl: httpUrl(env, "ROTA_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token"),
+    googleTimeoutMs: integer(env, "ROTA_GOOGLE_TIMEOUT_MS", 30_000, 100, 600_000),
+    calendarReconcileCron: cron(env.ROTA_CALENDAR_RECONCILE_CRON),
   };
 }
 

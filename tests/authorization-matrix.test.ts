@@ -150,6 +150,13 @@ const expected: Record<string, Row> = {
   "GET /v1/feeds/{id}": selfOrLead(200),
   "DELETE /v1/feeds/{id}": selfOrLead(204),
   "GET /v1/feeds/{token}.ics": unauthenticated(200),
+  // Google Calendar sync: M1's own target of their assignments. Lists show each caller what they manage.
+  "GET /v1/calendar-targets": anyone(200),
+  "POST /v1/calendar-targets": selfOrLead(201),
+  "GET /v1/calendar-targets/{id}": selfOrLead(200),
+  "PATCH /v1/calendar-targets/{id}": selfOrLead(200),
+  "POST /v1/calendar-targets/{id}/sync": selfOrLead(202),
+  "DELETE /v1/calendar-targets/{id}": selfOrLead(202),
 
   "GET /v1/audit": adminOnly(200),
 
@@ -168,6 +175,9 @@ const expected: Record<string, Row> = {
   // A team's shifts are published by its people; a schedule's timeline by anyone signed in.
   "POST /v1/feeds (team 1's shifts)": team1(201),
   "POST /v1/feeds (a schedule)": anyone(201),
+  // Pushing a team's or its schedule's events into a calendar is its lead's (unlike a feed, which members may read).
+  "POST /v1/calendar-targets (team 1's shifts)": teamLead(201),
+  "POST /v1/calendar-targets (a schedule of team 1)": teamLead(201),
   // Schedules of no team are company-wide: any lead runs them.
   "PATCH /v1/schedules/{id} (a schedule of no team)": anyLead(200),
   // Putting someone else on call, or taking someone off it, is the team lead's.

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "../src/db/client.ts";
+import { loadConfig } from "../src/config.ts";
 import { createQueue, type Queue, type QueueOptions } from "../src/jobs/queue.ts";
 import { ROLL_PATTERNS_CRON, startJobs, type JobLog } from "../src/jobs/worker.ts";
 import { createTestDatabase } from "./helpers/db.ts";
@@ -144,13 +145,14 @@ describe("job queue", () => {
     const schema = newSchema();
     const log: JobLog = { info: () => {}, error: (obj) => errors.push(new Error(JSON.stringify(obj))) };
     const options = { schema, pollingIntervalSeconds: 0.5, onError: (err: Error) => errors.push(err) };
-    const one = await startJobs(handle, { idempotencyTtlMs: 24 * 3600_000 }, log, options);
+    const config = { ...loadConfig({}), idempotencyTtlMs: 24 * 3600_000 };
+    const one = await startJobs(handle, config, log, options);
     started.push(one);
-    const two = await startJobs(handle, { idempotencyTtlMs: 24 * 3600_000 }, log, options);
+    const two = await startJobs(handle, config, log, options);
     started.push(two);
 
     const schedules = await one.queue.boss.getSchedules();
-    expect(schedules.map((s) => [s.name, s.cron])).toEqual([["roll-patterns", ROLL_PATTERNS_CRON]]);
+    expect(schedules.map((s) => [s.name, s.cron]).sort()).toEqual([["calendar-reconcile", "0 3 * * *"], ["roll-patterns", ROLL_PATTERNS_CRON]]);
 
     // Each start sends one roll-forward; both run runMaintenance and complete with its result.
     const jobs = async () =>

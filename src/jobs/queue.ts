@@ -21,12 +21,14 @@ import type { DbHandle } from "../db/client.ts";
 export const JOBS = {
   rollPatterns: { name: "roll-patterns", policy: "singleton", retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 15 * 60 },
   calendarSync: { name: "calendar-sync", policy: "stately", retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: 10 * 60 },
+  calendarReconcile: { name: "calendar-reconcile", policy: "singleton", retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 15 * 60 },
 } as const satisfies Record<string, JobPolicy>;
 
 /** The payload of each job. */
 export interface JobData {
   rollPatterns: Record<string, never>;
   calendarSync: { target: string };
+  calendarReconcile: Record<string, never>;
 }
 
 export type JobName = keyof typeof JOBS;
@@ -56,6 +58,14 @@ export interface QueueOptions {
 export interface JobInfo<K extends JobName> {
   id: string;
   data: JobData[K];
+  /** Retries so far (0 on the first try) and allowed: the try with retryCount = retryLimit is the last. */
+  retryCount: number;
+  retryLimit: number;
+}
+
+export interface WorkOptions {
+  /** Jobs run at once by this worker (each fetch takes up to this many; singleton keys never twice). Default 1. */
+  concurrency?: number;
 }
 
 export interface Queue {
@@ -64,9 +74,11 @@ export interface Queue {
   /** Stops fetching and waits (up to `timeoutMs`) for running handlers to finish. */
   stop(options?: { timeoutMs?: number }): Promise<void>;
   /** Enqueues a job; null when the policy refused it (a stately duplicate already queued). */
-  send<K extends JobName>(job: K, data: JobData[K], options?: { singletonKey?: string; startAfterSeconds?: number }): Promise<string | null>;
-  /** Runs `handler` for each job, one at a time per instance; a throw fails the job (retried, then dead-lettered). */
-  work<K extends JobName>(job: K, handler: (job: JobInfo<K>) => Promise<unknown>): Promise<string>;
+  send<K extends JobName>(job: K, data: JobData[K], options?: { singletonKey?: string; startAfterSeconds?: number; priority?: number }): Promise<string | null>;
+  /** Runs `handler` for each job (`concurrency` at once per instance); a throw fails that job (retried, then dead-lettered). */
+  work<K extends JobName>(job: K, handler: (job: JobInfo<K>) => Promise<unknown>, options?: WorkOptions): Promise<string>;
+  /** Wakes this instance's workers of `job` now instead of at their next poll (after a send). */
+  wake(job: JobName): void;
   /** Sends the job on a cron schedule (UTC); one send per tick across all instances. */
   schedule(job: JobName, cron: string): Promise<void>;
   /** Jobs that exhausted their retries, waiting in the job's dead-letter queue. */
@@ -75,6 +87,12 @@ export interface Queue {
   deadLetterName(job: JobName): string;
   /** The pg-boss instance, for what the wrapper does not cover (tests, inspection). */
   boss: PgBoss;
+}
+
+/** The logger the jobs need: Fastify's (pino) fits, so does src/worker.ts's. */
+export interface JobLog {
+  info(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
 }
 
 export const DEFAULT_POLLING_INTERVAL_SECONDS = 2;
@@ -113,6 +131,7 @@ export function createQueue(handle: DbHandle, options: QueueOptions = {}): Queue
   boss.on("error", (err) => options.onError?.(err));
   const policy = (job: JobName): JobPolicy => ({ ...JOBS[job], ...options.policies?.[job] });
   const jobNames = Object.keys(JOBS) as JobName[];
+  const workers = new Map<JobName, string[]>();
 
   return {
     boss,
@@ -137,12 +156,32 @@ export function createQueue(handle: DbHandle, options: QueueOptions = {}): Queue
       return boss.send(JOBS[job].name, data, {
         ...(sendOptions.singletonKey !== undefined ? { singletonKey: sendOptions.singletonKey } : {}),
         ...(sendOptions.startAfterSeconds !== undefined ? { startAfter: sendOptions.startAfterSeconds } : {}),
+        ...(sendOptions.priority !== undefined ? { priority: sendOptions.priority } : {}),
       });
     },
-    work(job, handler) {
-      return boss.work<JobData[typeof job]>(JOBS[job].name, { batchSize: 1, pollingIntervalSeconds }, async ([next]) => {
-        if (next) return handler({ id: next.id, data: next.data });
+    async work(job, handler, { concurrency = 1 } = {}) {
+      const name = JOBS[job].name;
+      const run = (next: PgBoss.JobWithMetadata<JobData[typeof job]>) =>
+        handler({ id: next.id, data: next.data, retryCount: next.retryCount, retryLimit: next.retryLimit });
+      let id = "";
+      id = await boss.work<JobData[typeof job]>(name, { batchSize: concurrency, pollingIntervalSeconds, includeMetadata: true }, async (jobs) => {
+        if (concurrency === 1) return jobs[0] ? run(jobs[0]) : undefined;
+        // A batch: each job settles on its own (a failure fails only that job; pg-boss completes the rest).
+        const results = await Promise.allSettled(jobs.map(run));
+        for (const [i, result] of results.entries()) {
+          if (result.status === "rejected") {
+            const reason: unknown = result.reason;
+            await boss.fail(name, jobs[i]!.id, { message: reason instanceof Error ? reason.message : String(reason) });
+          }
+        }
+        // A full batch: more may be waiting, so fetch again without waiting out the polling interval.
+        if (jobs.length === concurrency) boss.notifyWorker(id);
       });
+      workers.set(job, [...(workers.get(job) ?? []), id]);
+      return id;
+    },
+    wake(job) {
+      for (const id of workers.get(job) ?? []) boss.notifyWorker(id);
     },
     schedule(job, cron) {
       return boss.schedule(JOBS[job].name, cron, {}, { tz: "UTC" });

@@ -1,15 +1,18 @@
 import type { Config } from "../config.ts";
 import type { DbHandle } from "../db/client.ts";
 import { runMaintenance } from "../services/maintenance.ts";
-import { createQueue, type Queue, type QueueOptions } from "./queue.ts";
+import { createSecretBox } from "../services/secrets.ts";
+import { startCalendarJobs, type CalendarJobOptions } from "./calendar.ts";
+import { createQueue, type JobLog, type Queue, type QueueOptions } from "./queue.ts";
 
-/** The logger the jobs need: Fastify's (pino) fits, so does src/worker.ts's. */
-export interface JobLog {
-  info(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
+export type { JobLog } from "./queue.ts";
+
+
+export type WorkerConfig = Pick<Config, "idempotencyTtlMs" | "secretKey" | "publicUrl" | "googleApiUrl" | "googleTokenUrl" | "googleTimeoutMs" | "calendarReconcileCron">;
+
+export interface WorkerOptions extends QueueOptions {
+  calendar?: CalendarJobOptions;
 }
-
-export type WorkerConfig = Pick<Config, "idempotencyTtlMs">;
 
 /** Top of every hour, UTC. pg-boss sends one job per tick however many instances run the cron. */
 export const ROLL_PATTERNS_CRON = "0 * * * *";
@@ -19,7 +22,7 @@ export const ROLL_PATTERNS_CRON = "0 * * * *";
  * rollPatterns is today's hourly housekeeping (patterns rolled forward, old Idempotency-Keys
  * forgotten), once per hour across all instances instead of on each one's timer.
  */
-export async function startWorker(handle: DbHandle, queue: Queue, config: WorkerConfig, log: JobLog): Promise<void> {
+export async function startWorker(handle: DbHandle, queue: Queue, config: WorkerConfig, log: JobLog, options: WorkerOptions = {}): Promise<() => Promise<void>> {
   await queue.work("rollPatterns", async () => {
     try {
       const result = await runMaintenance(handle.db, new Date(), { idempotencyTtlMs: config.idempotencyTtlMs });
@@ -34,6 +37,8 @@ export async function startWorker(handle: DbHandle, queue: Queue, config: Worker
   await queue.schedule("rollPatterns", ROLL_PATTERNS_CRON);
   // As the old timer did: roll forward at start too, not only at the next full hour.
   await queue.send("rollPatterns", {});
+  const secrets = config.secretKey ? createSecretBox(config.secretKey) : undefined;
+  return startCalendarJobs(handle, queue, { ...config, secrets }, log, options.calendar);
 }
 
 /**
@@ -45,15 +50,22 @@ export async function startJobs(
   handle: DbHandle,
   config: WorkerConfig,
   log: JobLog,
-  options: QueueOptions = {},
-): Promise<{ queue: Queue; stop(): Promise<void> }> {
+  options: WorkerOptions = {},
+): Promise<{ queue: Queue; stop(options?: { timeoutMs?: number }): Promise<void> }> {
   const queue = createQueue(handle, { onError: (err) => log.error({ err }, "job queue error"), ...options });
   await queue.start();
+  let stopCalendar: () => Promise<void>;
   try {
-    await startWorker(handle, queue, config, log);
+    stopCalendar = await startWorker(handle, queue, config, log, options);
   } catch (err) {
     await queue.stop({ timeoutMs: 1000 });
     throw err;
   }
-  return { queue, stop: () => queue.stop() };
+  return {
+    queue,
+    async stop(stopOptions) {
+      await stopCalendar();
+      await queue.stop(stopOptions);
+    },
+  };
 }

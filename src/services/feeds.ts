@@ -2,21 +2,17 @@ import { createHash, randomBytes } from "node:crypto";
 import { renderCalendar, type FeedEvent } from "../calendar/ical.ts";
 import type { Db } from "../db/client.ts";
 import type { PageRequest } from "../db/pagination.ts";
-import { createDutyRepository } from "../db/repositories/duty.ts";
 import { createFeedRepository, type EventRevision } from "../db/repositories/feeds.ts";
-import { createScheduleRepository } from "../db/repositories/schedules.ts";
-import { createTeamRepository } from "../db/repositories/teams.ts";
 import type { CalendarFeed, FeedSubjectKind } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
 import { DAY_MS } from "../domain/interval.ts";
-import { computeSchedule, type Segment } from "../domain/schedule.ts";
-import { TimeContext } from "../domain/wallclock.ts";
+import type { Segment } from "../domain/schedule.ts";
 import { audit } from "./audit.ts";
+import { calendarSubjectOf, calendarWindow, draftEvents, subjectNameOf, type BuildOptions, type DraftEvent, type EventOptions, type TimelineCache } from "./calendar-events.ts";
 import type { ServiceContext } from "./context.ts";
-import { actorTeamIds, loadPersonFacts } from "./facts.ts";
+import { actorTeamIds } from "./facts.ts";
 import { authorize, notFound, type FeedSubjectFacts } from "./policy.ts";
 import { hashToken } from "./tokens.ts";
-import { loadScheduleState, overrideOf } from "./schedules.ts";
 
 /*
  * iCal feeds (SPEC §3): a secret URL per subscription, read by calendar apps
@@ -40,8 +36,6 @@ export const FEED_TOKEN_PREFIX = "rotafeed_";
 const FEED_TOKEN = /^rotafeed_[A-Za-z0-9_-]{43}$/;
 /** How long a served feed is trusted before its content version is re-read. */
 export const FEED_RECHECK_MS = 1000;
-/** Schedules are computed from this long before the window, so the first turn keeps its real start (and UID). */
-const LEAD_IN_MS = 14 * DAY_MS;
 export const FEED_LIMITS = { pastDays: 366, futureDays: 732 } as const;
 
 export interface RenderedFeed {
@@ -66,7 +60,7 @@ interface CachedFeed {
  * module state). Bounded by the bytes of rendered text (64 MB by default)
  * and by entry count; the least recently used go first.
  */
-export class FeedCache {
+export class FeedCache implements TimelineCache {
   readonly #feeds = new Map<string, CachedFeed>();
   readonly #timelines = new Map<string, Segment[]>();
   #bytes = 0;
@@ -155,41 +149,11 @@ export function feedView(feed: CalendarFeed) {
   };
 }
 
-/** The subject's facts for the policy, and its display name; 404 (field `subject.id`) when it does not exist. */
-async function subjectOf(db: Db, subject: { kind: FeedSubjectKind; id: string }): Promise<{ facts: FeedSubjectFacts; name: string }> {
-  const missing = () => new DomainError("not_found", `No ${subject.kind.replace("_", " ")} with id ${subject.id}`, { field: "subject.id" });
-  switch (subject.kind) {
-    case "person": {
-      const person = await loadPersonFacts(db, subject.id);
-      if (!person) throw missing();
-      const named = await createFeedRepository(db).subjectName({ subjectKind: "person", personId: subject.id, teamId: null, scheduleId: null, programId: null });
-      return { facts: { kind: "person", person }, name: named?.name ?? "" };
-    }
-    case "team": {
-      const team = await createTeamRepository(db).findById(subject.id);
-      if (!team) throw missing();
-      return { facts: { kind: "team", teamId: team.id }, name: team.name };
-    }
-    case "schedule": {
-      const schedule = await createScheduleRepository(db).findById(subject.id);
-      if (!schedule) throw missing();
-      return { facts: { kind: "schedule", teamId: schedule.teamId }, name: schedule.name };
-    }
-    case "duty_program": {
-      const program = await createDutyRepository(db).findProgram(subject.id);
-      if (!program) throw missing();
-      return { facts: { kind: "duty_program" }, name: program.name };
-    }
-    default:
-      throw new DomainError("validation", `Unknown subject kind ${String(subject.kind)}`, { field: "subject.kind" });
-  }
-}
-
 const SUBJECT_COLUMN = { person: "personId", team: "teamId", schedule: "scheduleId", duty_program: "programId" } as const;
 
 /** Creates a subscription and returns its secret token, once. */
 export async function createFeed(ctx: ServiceContext, input: FeedInput) {
-  const { facts, name } = await subjectOf(ctx.db, input.subject);
+  const { facts, name } = await calendarSubjectOf(ctx.db, input.subject);
   authorize(ctx.actor, "feed.create", { subject: facts, actorTeamIds: await actorTeamIds(ctx.db, ctx.actor.personId) });
   if (input.includeTimeOff && input.subject.kind !== "person") {
     throw new DomainError("validation", "Only a person's feed can include time off", { field: "includeTimeOff" });
@@ -219,7 +183,7 @@ export async function createFeed(ctx: ServiceContext, input: FeedInput) {
 
 async function manageable(ctx: ServiceContext, feed: CalendarFeed): Promise<void> {
   const view = feedView(feed);
-  const { facts } = await subjectOf(ctx.db, view.subject).catch(() => ({ facts: { kind: "duty_program" } as FeedSubjectFacts }));
+  const { facts } = await calendarSubjectOf(ctx.db, view.subject).catch(() => ({ facts: { kind: "duty_program" } as FeedSubjectFacts }));
   authorize(ctx.actor, "feed.manage", { ownerId: feed.ownerId, subject: facts });
 }
 
@@ -253,214 +217,8 @@ export async function revokeFeed(ctx: ServiceContext, cache: FeedCache, id: stri
 // ---------------------------------------------------------------------------
 // Building a feed
 
-/** An event before its revision is known: what the data says. */
-interface DraftEvent {
-  uid: string;
-  start: Date;
-  end: Date;
-  summary: string;
-  description: string;
-  /** When the data behind it last changed; LAST-MODIFIED of a new event. */
-  changedAt: Date;
-  /** Time off: blocks the calendar even in a show-as-free feed. */
-  away?: boolean;
-}
-
-export interface FeedServeOptions {
-  /** Base URL for links in descriptions, e.g. https://rota.example.com; its host is the domain of every UID. */
-  apiBase: string;
-  now: Date;
-}
-
-/** What event builders need: links and the UID domain (`shift-…@rota.example.com`, stable per deployment). */
-interface BuildOptions extends FeedServeOptions {
-  uidDomain: string;
-}
-
-function compact(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-}
-
-function list(names: string[]): string {
-  return names.join(", ");
-}
-
-function feedWindow(feed: CalendarFeed, now: Date) {
-  const day = Math.floor(now.getTime() / DAY_MS);
-  return { from: new Date((day - feed.pastDays) * DAY_MS), to: new Date((day + feed.futureDays) * DAY_MS) };
-}
-
-/** A schedule's final timeline over [from - lead-in, to + lead-in), cached by version and window. */
-async function timelineOf(db: Db, cache: FeedCache, head: { id: string; version: number }, from: Date, to: Date): Promise<Segment[]> {
-  const key = `${head.id}:${head.version}:${from.getTime()}:${to.getTime()}`;
-  const cached = cache.timeline(key);
-  if (cached) return cached;
-  const window = { from: new Date(from.getTime() - LEAD_IN_MS), to: new Date(to.getTime() + LEAD_IN_MS) };
-  const state = await loadScheduleState(db, head.id, window.from, window.to);
-  const { segments } = computeSchedule({ layers: state.layers, overrides: state.overrides.map(overrideOf), window }, new TimeContext());
-  // Turns that start inside the window, with their real ends (not cut at `to`, so the last one does not change daily).
-  const kept = segments.filter((s) => s.end > from && s.start < to);
-  cache.setTimeline(key, kept);
-  return kept;
-}
-
-function segmentUid(scheduleId: string, s: Segment, domain: string): string {
-  const where = s.source.kind === "override" ? `override-${s.source.overrideId}` : s.source.kind === "layer" ? `layer-${s.source.layerId}` : "gap";
-  return `oncall-${scheduleId}-${where}-${compact(s.start)}@${domain}`;
-}
-
-function awayNote(personId: string, start: Date, end: Date, away: { personId: string; start: Date; end: Date }[]): string | undefined {
-  return away.some((a) => a.personId === personId && a.start < end && a.end > start) ? "Away then (approved time off): this needs cover." : undefined;
-}
-
-async function personEvents(db: Db, cache: FeedCache, feed: CalendarFeed, from: Date, to: Date, o: BuildOptions): Promise<DraftEvent[]> {
-  const repo = createFeedRepository(db);
-  const personId = feed.personId!;
-  const teamIds = feed.includeCoworkers ? await repo.teamIdsOf(personId) : [];
-  const [shiftRows, slotRows, away, heads] = await Promise.all([
-    repo.shifts({ personId, teamIds }, from, to),
-    repo.slots({ personId }, from, to),
-    repo.approvedTimeOff([personId], from, to),
-    repo.scheduleHeads(),
-  ]);
-  const events: DraftEvent[] = [];
-  const together = overlapping(shiftRows, (s) => s.teamId);
-  for (const shift of shiftRows.filter((s) => s.personId === personId)) {
-    const others = together.get(shift)!.filter((s) => s.personId !== personId).map((s) => s.personName);
-    events.push({
-      uid: `shift-${shift.id}@${o.uidDomain}`,
-      start: shift.start,
-      end: shift.end,
-      summary: `${shift.teamName} shift${shift.label ? ` (${shift.label})` : ""}`,
-      description: lines([`Team: ${shift.teamName}`, others.length ? `Also on: ${list([...new Set(others)])}` : undefined, awayNote(personId, shift.start, shift.end, away), `${o.apiBase}/v1/shifts/${shift.id}`]),
-      changedAt: shift.updatedAt,
-    });
-  }
-  for (const slot of slotRows) {
-    const mine = slot.bookings.find((b) => b.personId === personId);
-    if (!mine) continue;
-    const others = feed.includeCoworkers ? slot.bookings.filter((b) => b.personId !== personId).map((b) => b.personName) : [];
-    events.push({
-      uid: `duty-booking-${mine.id}@${o.uidDomain}`,
-      start: slot.start,
-      end: slot.end,
-      summary: slot.programName,
-      description: lines([others.length ? `With: ${list(others)}` : undefined, awayNote(personId, slot.start, slot.end, away), `${o.apiBase}/v1/duty-programs/${slot.programId}`]),
-      changedAt: mine.updatedAt > slot.updatedAt ? mine.updatedAt : slot.updatedAt,
-    });
-  }
-  for (const head of heads) {
-    for (const s of await timelineOf(db, cache, head, from, to)) {
-      if (s.personId !== personId) continue;
-      events.push({
-        uid: segmentUid(head.id, s, o.uidDomain),
-        start: s.start,
-        end: s.end,
-        summary: `On call: ${head.name}`,
-        description: lines([s.source.kind === "override" ? "Override" : undefined, awayNote(personId, s.start, s.end, away), `${o.apiBase}/v1/schedules/${head.id}`]),
-        changedAt: head.updatedAt,
-      });
-    }
-  }
-  if (feed.includeTimeOff) {
-    for (const a of away) {
-      events.push({ uid: `time-off-${a.id}@${o.uidDomain}`, start: a.start, end: a.end, summary: "Away", description: "", changedAt: a.updatedAt, away: true });
-    }
-  }
-  return events;
-}
-
-async function teamEvents(db: Db, feed: CalendarFeed, from: Date, to: Date, o: BuildOptions): Promise<DraftEvent[]> {
-  const repo = createFeedRepository(db);
-  const rows = await repo.shifts({ teamIds: [feed.teamId!] }, from, to);
-  const away = await repo.approvedTimeOff([...new Set(rows.map((r) => r.personId))], from, to);
-  const together = feed.includeCoworkers ? overlapping(rows, (s) => s.teamId) : new Map<(typeof rows)[number], typeof rows>();
-  return rows.map((shift) => {
-    const others = (together.get(shift) ?? []).filter((s) => s.personId !== shift.personId).map((s) => s.personName);
-    return {
-      uid: `shift-${shift.id}@${o.uidDomain}`,
-      start: shift.start,
-      end: shift.end,
-      summary: `${shift.personName}: ${shift.teamName} shift${shift.label ? ` (${shift.label})` : ""}`,
-      description: lines([others.length ? `Also on: ${list([...new Set(others)])}` : undefined, awayNote(shift.personId, shift.start, shift.end, away), `${o.apiBase}/v1/shifts/${shift.id}`]),
-      changedAt: shift.updatedAt,
-    };
-  });
-}
-
-async function scheduleEvents(db: Db, cache: FeedCache, feed: CalendarFeed, from: Date, to: Date, o: BuildOptions): Promise<DraftEvent[]> {
-  const schedule = await createScheduleRepository(db).findById(feed.scheduleId!);
-  if (!schedule) return [];
-  const segments = await timelineOf(db, cache, schedule, from, to);
-  const repo = createFeedRepository(db);
-  const personIds = [...new Set(segments.map((s) => s.personId).filter((p): p is string => p !== null))];
-  const [names, away] = await Promise.all([repo.names(personIds), repo.approvedTimeOff(personIds, from, to)]);
-  const events: DraftEvent[] = [];
-  for (const s of segments) {
-    if (!s.personId && !feed.includeGaps) continue;
-    events.push({
-      uid: segmentUid(schedule.id, s, o.uidDomain),
-      start: s.start,
-      end: s.end,
-      summary: s.personId ? `On call: ${names.get(s.personId) ?? "someone"}` : "No one on call",
-      description: lines([
-        `Schedule: ${schedule.name}`,
-        s.source.kind === "override" ? "Override" : undefined,
-        s.personId ? awayNote(s.personId, s.start, s.end, away) : undefined,
-        `${o.apiBase}/v1/schedules/${schedule.id}`,
-      ]),
-      changedAt: schedule.updatedAt,
-    });
-  }
-  return events;
-}
-
-async function programEvents(db: Db, feed: CalendarFeed, from: Date, to: Date, o: BuildOptions): Promise<DraftEvent[]> {
-  const slots = await createFeedRepository(db).slots({ programId: feed.programId! }, from, to);
-  const events: DraftEvent[] = [];
-  for (const slot of slots) {
-    const free = slot.closed ? 0 : Math.max(0, slot.seats - slot.bookings.length);
-    const showFree = feed.includeFreeSeats && free > 0;
-    if (slot.bookings.length === 0 && !showFree) continue;
-    const freeText = `${free} seat${free === 1 ? "" : "s"} free`;
-    const who = list(slot.bookings.map((b) => b.personName));
-    const changed = slot.bookings.reduce((max, b) => (b.updatedAt > max ? b.updatedAt : max), slot.updatedAt);
-    events.push({
-      uid: `duty-slot-${slot.id}@${o.uidDomain}`,
-      start: slot.start,
-      end: slot.end,
-      summary: who ? `${slot.programName}: ${who}${showFree ? ` (+${freeText})` : ""}` : `${slot.programName}: ${freeText}`,
-      description: lines([`${slot.bookings.length} of ${slot.seats} seats booked`, `${o.apiBase}/v1/duty-programs/${slot.programId}`]),
-      changedAt: changed,
-    });
-  }
-  return events;
-}
-
-/**
- * For each item, the others of its group that overlap it in time: a sweep
- * over items sorted by start, so a year of a team's shifts costs
- * O(n × people on at once), not O(n²).
- */
-function overlapping<T extends { start: Date; end: Date }>(items: readonly T[], group: (item: T) => string): Map<T, T[]> {
-  const result = new Map<T, T[]>(items.map((i) => [i, []]));
-  const active = new Map<string, T[]>();
-  for (const item of [...items].sort((a, b) => a.start.getTime() - b.start.getTime())) {
-    const key = group(item);
-    const running = (active.get(key) ?? []).filter((other) => other.end > item.start);
-    for (const other of running) {
-      result.get(other)!.push(item);
-      result.get(item)!.push(other);
-    }
-    running.push(item);
-    active.set(key, running);
-  }
-  return result;
-}
-
-function lines(parts: (string | undefined)[]): string {
-  return parts.filter((p): p is string => !!p).join("\n");
-}
+/** Links in descriptions and the clock of the window. */
+export type FeedServeOptions = EventOptions;
 
 function digest(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("base64url");
@@ -508,28 +266,11 @@ function revise(drafts: DraftEvent[], stored: Map<string, EventRevision>): { eve
 }
 
 async function buildFeed(db: Db, cache: FeedCache, feed: CalendarFeed, window: { from: Date; to: Date }, serve: FeedServeOptions): Promise<RenderedFeed> {
-  const { from, to } = window;
   const o: BuildOptions = { ...serve, uidDomain: new URL(serve.apiBase).hostname };
-  let drafts: DraftEvent[] = [];
+  const drafts = await draftEvents(db, cache, feed, window, o);
   const repo = createFeedRepository(db);
-  switch (feed.subjectKind) {
-    case "person":
-      drafts = await personEvents(db, cache, feed, from, to, o);
-      break;
-    case "team":
-      drafts = await teamEvents(db, feed, from, to, o);
-      break;
-    case "schedule":
-      drafts = await scheduleEvents(db, cache, feed, from, to, o);
-      break;
-    case "duty_program":
-      drafts = await programEvents(db, feed, from, to, o);
-      break;
-  }
-  const timeZone = (await repo.subjectName(feed))?.timeZone ?? "UTC";
-  // One UID once: a turn split by the lead-in window edge or a duplicate row must not publish twice.
-  const unique = [...new Map(drafts.map((d) => [d.uid, d])).values()];
-  const { events, changed } = revise(unique, await repo.revisions(feed.id));
+  const timeZone = (await subjectNameOf(db, feed))?.timeZone ?? "UTC";
+  const { events, changed } = revise(drafts, await repo.revisions(feed.id));
   if (changed.length > 0) await repo.saveRevisions(feed.id, changed);
   const busy = !feed.showAsFree;
   const body = renderCalendar({ name: feed.name, timeZone, events: events.map(({ away, ...e }) => ({ ...e, busy: away || busy })) });
@@ -564,7 +305,7 @@ export async function serveFeed(db: Db, cache: FeedCache, token: string, o: Feed
     cached.checkedAt = now;
     return cached.rendered;
   }
-  const rendered = await buildFeed(db, cache, feed, feedWindow(feed, o.now), o);
+  const rendered = await buildFeed(db, cache, feed, calendarWindow(feed, o.now), o);
   cache.setFeed(hash, { feed, version, day, rendered, checkedAt: now });
   return rendered;
 }

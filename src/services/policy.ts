@@ -104,6 +104,8 @@ export interface Resources {
   "token.manage": { ownerId: string };
   "feed.create": { subject: FeedSubjectFacts; actorTeamIds: readonly string[] };
   "feed.manage": { ownerId: string; subject: FeedSubjectFacts };
+  "calendarTarget.create": { subject: FeedSubjectFacts };
+  "calendarTarget.manage": { ownerId: string; subject: FeedSubjectFacts };
   "audit.read": Record<string, never>;
   "slack.workspace.manage": Record<string, never>;
 }
@@ -147,6 +149,24 @@ const self = (actor: Actor, personId: string | null) => personId !== null && act
  * (a duty booking, or on-call on a schedule of no team) is any lead's, as
  * the program or schedule it comes from is.
  */
+/**
+ * Who pushes a subject's events into a Google calendar: a person their own, a lead their teams'
+ * (their people, the team, its schedules), admins all. Duty programs and team-less schedules
+ * are company-wide: leads and admins.
+ */
+function managesPublication(actor: Actor, subject: FeedSubjectFacts): boolean {
+  switch (subject.kind) {
+    case "person":
+      return self(actor, subject.person.id) || managesPerson(actor, subject.person);
+    case "team":
+      return leadsTeam(actor, subject.teamId);
+    case "schedule":
+      return subject.teamId !== null ? leadsTeam(actor, subject.teamId) : isManager(actor);
+    default:
+      return isManager(actor);
+  }
+}
+
 function managesSwap(actor: Actor, swap: { teamId: string | null }): boolean {
   return swap.teamId ? leadsTeam(actor, swap.teamId) : isManager(actor);
 }
@@ -297,6 +317,10 @@ const rules: Rules = {
         (r.subject.kind === "schedule" && r.subject.teamId !== null && leadsTeam(actor, r.subject.teamId)),
       "Only the feed's owner, a lead of its subject or an admin may manage this feed",
     ),
+  "calendarTarget.create": (actor, r) =>
+    allowIf(managesPublication(actor, r.subject), "Only the person, a lead of the subject's team or an admin may push these events to a Google calendar"),
+  "calendarTarget.manage": (actor, r) =>
+    allowIf(self(actor, r.ownerId) || managesPublication(actor, r.subject), "Only the target's owner, a lead of its subject or an admin may manage this sync target"),
   "audit.read": (actor) => allowIf(isAdmin(actor), "Only an admin may read the audit log"),
   "slack.workspace.manage": (actor) => allowIf(isAdmin(actor), "Only an admin may manage Slack workspaces"),
 };

@@ -169,6 +169,10 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
     layers: [{ participants: [member.personId, lead.personId], turn: { unit: "weeks", count: 1 }, handoffTime: "09:00", startDate }],
   });
   const schedule = must(await admin.post("/v1/schedules", scheduleBody()), 201, "schedule").id as string;
+  const oauth = { kind: "oauth", clientId: "matrix.apps.googleusercontent.com", clientSecret: "matrix-secret", refreshToken: "1//matrix" };
+  const targetBody = (kind: string, id: string) => ({ subject: { kind, id }, calendarId: `${unique("cal")}@group.calendar.google.com`, credentials: oauth });
+  const freshTarget = async () => must(await member.post("/v1/calendar-targets", targetBody("person", member.personId)), 201, "calendar target").id as string;
+  const memberTarget = await freshTarget();
   const memberFeed = must(await member.post("/v1/feeds", { subject: { kind: "person", id: member.personId } }), 201, "feed") as { id: string; url: string };
   const requirement = must(
     await admin.post(`/v1/teams/${team1}/staffing-requirements`, { days: ["mon"], start: "09:00", end: "17:00", headcount: 1 }),
@@ -384,6 +388,13 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
       url: `/v1/feeds/${must(await member.post("/v1/feeds", { subject: { kind: "person", id: member.personId } }), 201, "feed").id}`,
     }),
     "GET /v1/feeds/{token}.ics": get(new URL(memberFeed.url).pathname),
+    // Google Calendar sync targets: M1's of their own assignments.
+    "GET /v1/calendar-targets": get("/v1/calendar-targets"),
+    "POST /v1/calendar-targets": async () => ({ method: "POST", url: "/v1/calendar-targets", body: targetBody("person", member.personId) }),
+    "GET /v1/calendar-targets/{id}": get(`/v1/calendar-targets/${memberTarget}`),
+    "PATCH /v1/calendar-targets/{id}": async () => ({ method: "PATCH", url: `/v1/calendar-targets/${memberTarget}`, body: { name: unique("Renamed") } }),
+    "POST /v1/calendar-targets/{id}/sync": async () => ({ method: "POST", url: `/v1/calendar-targets/${memberTarget}/sync` }),
+    "DELETE /v1/calendar-targets/{id}": async () => ({ method: "DELETE", url: `/v1/calendar-targets/${await freshTarget()}` }),
     "GET /v1/audit": get("/v1/audit"),
 
     // Variants: the same operation on a target that exercises one more rule.
@@ -446,6 +457,8 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
     "GET /v1/swaps/{id} (a swap of M1's duty booking)": get(`/v1/swaps/${dutySwap}`),
     "POST /v1/feeds (team 1's shifts)": async () => ({ method: "POST", url: "/v1/feeds", body: { subject: { kind: "team", id: team1 } } }),
     "POST /v1/feeds (a schedule)": async () => ({ method: "POST", url: "/v1/feeds", body: { subject: { kind: "schedule", id: schedule } } }),
+    "POST /v1/calendar-targets (team 1's shifts)": async () => ({ method: "POST", url: "/v1/calendar-targets", body: targetBody("team", team1) }),
+    "POST /v1/calendar-targets (a schedule of team 1)": async () => ({ method: "POST", url: "/v1/calendar-targets", body: targetBody("schedule", schedule) }),
     "POST /v1/shifts (for P1)": async () => ({ method: "POST", url: "/v1/shifts", body: { teamId: team1, personId: peer.personId, ...window() } }),
     "POST /v1/schedules/{id}/overrides (putting P1 on call)": async () => ({
       method: "POST",

@@ -13,3 +13,4 @@ export * from "./duty.ts";
 export * from "./schedules.ts";
 export * from "./swaps.ts";
 export * from "./feeds.ts";
+export * from "./calendar-targets.ts";

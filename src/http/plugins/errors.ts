@@ -68,6 +68,7 @@ export const statusByCode: Record<string, number> = {
   last_admin: 409,
   team_has_future_assignments: 409,
   team_in_use: 409,
+  calendar_target_exists: 409,
   idempotency_in_progress: 409,
   idempotency_secret_unavailable: 409,
   precondition_failed: 412,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { auditRoutes } from "./audit/index.ts";
+import { calendarTargetRoutes } from "./calendar-targets/index.ts";
 import { coverageRoutes } from "./coverage/index.ts";
 import { dutyRoutes } from "./duty/index.ts";
 import { feedRoutes } from "./feeds/index.ts";
@@ -40,5 +41,6 @@ export const v1Routes: readonly FastifyPluginAsyncTypebox[] = [
   timeOffRoutes,
   swapRoutes,
   feedRoutes,
+  calendarTargetRoutes,
   auditRoutes,
 ];
