@@ -42,7 +42,8 @@ let ben: Client & { personId: string };
 let teamId: string;
 let scheduleId: string;
 const errors: unknown[] = [];
-const log: JobLog = { info: () => {}, error: (obj) => errors.push(obj) };
+const logged: unknown[] = [];
+const log: JobLog = { info: (obj, msg) => void logged.push([obj, msg]), error: (obj) => errors.push(obj) };
 const schema = `pgboss_g${randomBytes(4).toString("hex")}`;
 const FAST_BACKOFF = { attempts: 6, baseDelayMs: 5, maxDelayMs: 40 };
 
@@ -554,4 +555,8 @@ describe("a server without ROTA_SECRET_KEY", () => {
 afterAll(() => {
   // No dispatch or job error went unnoticed (a failed poll, a crash in a handler).
   expect(errors.filter((e) => !String(JSON.stringify(e)).includes("shut down"))).toEqual([]);
+  // The worker's log names targets and counts, never a credential.
+  const text = JSON.stringify([logged, errors]);
+  expect(logged.length).toBeGreaterThan(0);
+  for (const secret of [OAUTH.clientSecret, OAUTH.refreshToken, SA_KEY.private_key.split("\n")[1]!]) expect(text).not.toContain(secret);
 });

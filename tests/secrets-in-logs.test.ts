@@ -1,7 +1,7 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { slackWorkspaces } from "../src/db/schema/index.ts";
+import { calendarTargets, slackWorkspaces } from "../src/db/schema/index.ts";
 import { createSecretBox } from "../src/services/secrets.ts";
 import { issueToken } from "../src/services/tokens.ts";
 import { ADMIN_TOKEN, TEST_SECRET_KEY, createTestApp, type TestApp } from "./helpers/app.ts";
@@ -103,6 +103,20 @@ beforeAll(async () => {
   const forged = slackSignature(body, Math.floor(Date.now() / 1000), "guessed-secret-0000000000");
   secrets.set("forged slack signature", forged.slice(3));
   expect((await slash(body, forged)).status).toBe(401);
+  // Google sync targets: OAuth credentials, a service account key, a refused (bad) key, and a PATCH of new credentials.
+  const GOOGLE = { clientSecret: "google-oauth-client-secret-4410", refreshToken: "1//google-refresh-token-secret-8812" };
+  secrets.set("google client secret", GOOGLE.clientSecret);
+  secrets.set("google refresh token", GOOGLE.refreshToken);
+  const oauthTarget = await t.admin.post("/v1/calendar-targets", { subject: { kind: "team", id: team.id }, calendarId: "log@group.calendar.google.com", credentials: { kind: "oauth", clientId: "log.apps.googleusercontent.com", ...GOOGLE } });
+  expect(oauthTarget.status).toBe(201);
+  const pem = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  secrets.set("service account private key", pem.split("\n")[1]!);
+  const saKey = { type: "service_account", client_email: "log@log.iam.gserviceaccount.com", private_key: pem };
+  expect((await t.admin.patch(`/v1/calendar-targets/${oauthTarget.body.id}`, { credentials: { kind: "service_account", serviceAccountKey: saKey } })).status).toBe(200);
+  expect((await t.admin.post("/v1/calendar-targets", { subject: { kind: "team", id: team.id }, calendarId: "log2@group.calendar.google.com", credentials: { kind: "service_account", serviceAccountKey: { ...saKey, private_key: `${GOOGLE.clientSecret}-not-a-key` } } })).status).toBe(422);
+  const [target] = await t.handle.db.select({ value: calendarTargets.credentialsSealed }).from(calendarTargets);
+  secrets.set("sealed google credentials", target!.value);
+
   // A workspace whose secret was sealed under another key: refused with an error line that names no secret.
   const ROTATED_SECRET = "rotated-away-signing-secret-5531";
   secrets.set("slack signing secret sealed under another key", ROTATED_SECRET);
