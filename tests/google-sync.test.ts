@@ -466,6 +466,15 @@ describe("failures a person has to mend", () => {
     const state = await statusOf(id);
     expect(state).toMatchObject({ status: "failed", failures: 1 });
     expect(state.lastError).toMatch(/Google refused the credentials \(invalid_grant\)/);
+
+    // Removing it cannot reach the calendar either: it stays `removing`, saying how to let go.
+    expect((await lead.delete(`/v1/calendar-targets/${id}`)).status).toBe(202);
+    await settled();
+    const stuck = await statusOf(id);
+    expect(stuck.status).toBe("removing");
+    expect(stuck.lastError).toContain("keepEvents=true");
+    expect((await lead.delete(`/v1/calendar-targets/${id}?keepEvents=true`)).status).toBe(204);
+    expect((await t.admin.get(`/v1/calendar-targets/${id}`)).status).toBe(404);
   });
 });
 

@@ -142,3 +142,32 @@ export const WindowQuery = {
   from: Type.String({ format: "date-time", description: "Window start (inclusive), ISO 8601" }),
   to: Type.String({ format: "date-time", description: "Window end (exclusive), ISO 8601" }),
 };
+
+/** What a published calendar (an iCal feed, a Google sync target) is of. */
+export const CalendarSubjectKind = StringEnum(["person", "team", "schedule", "duty_program"] as const);
+
+/** The same options, each optional: the body of a create or a change. */
+export function optionalEventOptions(options: ReturnType<typeof calendarEventOptions>) {
+  return {
+    includeTimeOff: Type.Optional(options.includeTimeOff),
+    includeGaps: Type.Optional(options.includeGaps),
+    includeFreeSeats: Type.Optional(options.includeFreeSeats),
+    includeCoworkers: Type.Optional(options.includeCoworkers),
+    showAsFree: Type.Optional(options.showAsFree),
+    pastDays: Type.Optional(options.pastDays),
+    futureDays: Type.Optional(options.futureDays),
+  };
+}
+
+/** The options that pick a published calendar's events; `what` names the calendar in the descriptions. */
+export function calendarEventOptions(what: string, defaults: { pastDays: number; futureDays: number }) {
+  return {
+    includeTimeOff: Type.Boolean({ description: `Person ${what}: approved time off as “Away” events (default false)` }),
+    includeGaps: Type.Boolean({ description: `Schedule ${what}: gaps as “No one on call” events (default false)` }),
+    includeFreeSeats: Type.Boolean({ description: `Duty program ${what}: slots with free seats too (default false: booked slots only)` }),
+    includeCoworkers: Type.Boolean({ description: "Name who else is on the same shift or slot (default true)" }),
+    showAsFree: Type.Boolean({ description: "The events do not block the calendar (iCal TRANSP:TRANSPARENT, Google transparency transparent; default false)" }),
+    pastDays: Type.Integer({ minimum: 0, maximum: 366, description: `Days back (default ${defaults.pastDays}, at most 366)` }),
+    futureDays: Type.Integer({ minimum: 1, maximum: 732, description: `Days ahead (default ${defaults.futureDays}, at most 732)` }),
+  };
+}

@@ -38,6 +38,17 @@ export interface EventSource {
   includeCoworkers: boolean;
 }
 
+/** The options as a caller gives them (all optional; the table's defaults fill the rest). */
+export interface EventOptionsInput {
+  includeTimeOff?: boolean | undefined;
+  includeGaps?: boolean | undefined;
+  includeFreeSeats?: boolean | undefined;
+  includeCoworkers?: boolean | undefined;
+  showAsFree?: boolean | undefined;
+  pastDays?: number | undefined;
+  futureDays?: number | undefined;
+}
+
 /** Computed schedule timelines, kept by the caller (FeedCache on the app, one per sync worker). */
 export interface TimelineCache {
   timeline(key: string): Segment[] | undefined;

@@ -5,7 +5,7 @@ import type { CalendarTarget, FeedSubjectKind } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { GoogleCredentials } from "../calendar/google/client.ts";
 import { audit } from "./audit.ts";
-import { calendarSubjectOf } from "./calendar-events.ts";
+import { calendarSubjectOf, type EventOptionsInput } from "./calendar-events.ts";
 import type { ServiceContext } from "./context.ts";
 import { authorize, checkVersion, notFound, type FeedSubjectFacts } from "./policy.ts";
 import { requireSecretBox } from "./secrets.ts";
@@ -23,29 +23,17 @@ export type CredentialsInput =
   | { kind: "service_account"; serviceAccountKey: Record<string, unknown>; delegatedUser?: string | undefined }
   | { kind: "oauth"; clientId: string; clientSecret: string; refreshToken: string };
 
-interface TargetOptions {
-  includeTimeOff?: boolean | undefined;
-  includeGaps?: boolean | undefined;
-  includeFreeSeats?: boolean | undefined;
-  includeCoworkers?: boolean | undefined;
-  showAsFree?: boolean | undefined;
-  pastDays?: number | undefined;
-  futureDays?: number | undefined;
-}
-
-export interface TargetInput extends TargetOptions {
+export interface TargetInput extends EventOptionsInput {
   name?: string | undefined;
   subject: { kind: FeedSubjectKind; id: string };
   calendarId: string;
   credentials: CredentialsInput;
 }
 
-export interface TargetPatch extends TargetOptions {
+export interface TargetPatch extends EventOptionsInput {
   name?: string | undefined;
   credentials?: CredentialsInput | undefined;
 }
-
-export const TARGET_LIMITS = { pastDays: 366, futureDays: 732 } as const;
 
 export function targetView(t: CalendarTarget) {
   return {
@@ -101,7 +89,7 @@ function credentialsOf(input: CredentialsInput): { credentials: GoogleCredential
   return { credentials: { kind: "service_account", clientEmail: email, privateKey, delegatedUser }, hint: email, delegatedUser };
 }
 
-function optionsOf(input: TargetOptions, subjectKind: FeedSubjectKind): CalendarTargetChanges {
+function optionsOf(input: EventOptionsInput, subjectKind: FeedSubjectKind): CalendarTargetChanges {
   if (input.includeTimeOff && subjectKind !== "person") throw invalid("includeTimeOff", "Only a person's calendar can include time off");
   const out: CalendarTargetChanges = {};
   for (const key of ["includeTimeOff", "includeGaps", "includeFreeSeats", "includeCoworkers", "showAsFree", "pastDays", "futureDays"] as const) {

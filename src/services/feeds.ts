@@ -8,7 +8,7 @@ import { DomainError } from "../domain/errors.ts";
 import { DAY_MS } from "../domain/interval.ts";
 import type { Segment } from "../domain/schedule.ts";
 import { audit } from "./audit.ts";
-import { calendarSubjectOf, calendarWindow, draftEvents, subjectNameOf, type BuildOptions, type DraftEvent, type EventOptions, type TimelineCache } from "./calendar-events.ts";
+import { calendarSubjectOf, calendarWindow, draftEvents, subjectNameOf, type BuildOptions, type DraftEvent, type EventOptions, type EventOptionsInput, type TimelineCache } from "./calendar-events.ts";
 import type { ServiceContext } from "./context.ts";
 import { actorTeamIds } from "./facts.ts";
 import { authorize, notFound, type FeedSubjectFacts } from "./policy.ts";
@@ -36,7 +36,6 @@ export const FEED_TOKEN_PREFIX = "rotafeed_";
 const FEED_TOKEN = /^rotafeed_[A-Za-z0-9_-]{43}$/;
 /** How long a served feed is trusted before its content version is re-read. */
 export const FEED_RECHECK_MS = 1000;
-export const FEED_LIMITS = { pastDays: 366, futureDays: 732 } as const;
 
 export interface RenderedFeed {
   body: string;
@@ -118,16 +117,9 @@ export class FeedCache implements TimelineCache {
 // ---------------------------------------------------------------------------
 // Subscriptions
 
-export interface FeedInput {
+export interface FeedInput extends EventOptionsInput {
   name?: string | undefined;
   subject: { kind: FeedSubjectKind; id: string };
-  includeTimeOff?: boolean | undefined;
-  includeGaps?: boolean | undefined;
-  includeFreeSeats?: boolean | undefined;
-  includeCoworkers?: boolean | undefined;
-  showAsFree?: boolean | undefined;
-  pastDays?: number | undefined;
-  futureDays?: number | undefined;
 }
 
 export function feedView(feed: CalendarFeed) {

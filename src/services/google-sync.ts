@@ -132,7 +132,9 @@ export async function syncCalendarTarget(deps: GoogleSyncDeps, targetId: string,
   const now = deps.now();
 
   const fail = async (message: string, status: "failed" | "retrying" = "failed") => {
-    await repo.setSyncState(target.id, { status: target.status === "removing" ? "removing" : status, lastError: message, lastAttemptAt: now, failures: target.failures + 1 });
+    const removing = target.status === "removing";
+    const lastError = removing ? `Could not take Rota's events out of the calendar: ${message} To forget the target without touching the calendar: DELETE /v1/calendar-targets/${target.id}?keepEvents=true` : message;
+    await repo.setSyncState(target.id, { status: removing ? "removing" : status, lastError, lastAttemptAt: now, failures: target.failures + 1 });
     return { ...outcome, status, error: message };
   };
 

@@ -1,11 +1,8 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, instant, updatedAt, version } from "./_columns.ts";
-import { dutyPrograms } from "./duty.ts";
-import { feedSubjectKind } from "./feeds.ts";
+import { eventOptionColumns, publicationChecks, subjectColumns } from "./_publication.ts";
 import { people } from "./people.ts";
-import { schedules } from "./schedules.ts";
-import { teams } from "./teams.ts";
 
 export const calendarCredentialKind = pgEnum("calendar_credential_kind", ["service_account", "oauth"]);
 /**
@@ -29,23 +26,13 @@ export const calendarTargets = pgTable(
     id: id(),
     ownerId: uuid("owner_id").notNull().references(() => people.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    subjectKind: feedSubjectKind("subject_kind").notNull(),
-    personId: uuid("person_id").references(() => people.id, { onDelete: "cascade" }),
-    teamId: uuid("team_id").references(() => teams.id, { onDelete: "cascade" }),
-    scheduleId: uuid("schedule_id").references(() => schedules.id, { onDelete: "cascade" }),
-    programId: uuid("program_id").references(() => dutyPrograms.id, { onDelete: "cascade" }),
+    ...subjectColumns(),
     calendarId: text("calendar_id").notNull(),
     credentialKind: calendarCredentialKind("credential_kind").notNull(),
     credentialsSealed: text("credentials_sealed").notNull(),
     credentialHint: text("credential_hint").notNull(),
     delegatedUser: text("delegated_user"),
-    includeTimeOff: boolean("include_time_off").notNull().default(false),
-    includeGaps: boolean("include_gaps").notNull().default(false),
-    includeFreeSeats: boolean("include_free_seats").notNull().default(false),
-    includeCoworkers: boolean("include_coworkers").notNull().default(true),
-    showAsFree: boolean("show_as_free").notNull().default(false),
-    pastDays: integer("past_days").notNull().default(7),
-    futureDays: integer("future_days").notNull().default(90),
+    ...eventOptionColumns({ pastDays: 7, futureDays: 90 }),
     status: calendarTargetStatus("status").notNull().default("pending"),
     lastSyncedAt: instant("last_synced_at"),
     lastAttemptAt: instant("last_attempt_at"),
@@ -68,11 +55,7 @@ export const calendarTargets = pgTable(
     index("calendar_targets_program_idx").on(t.programId),
     // One push of a subject into a calendar: a second would fight the first over the same events.
     uniqueIndex("calendar_targets_subject_calendar_uq").on(t.calendarId, t.subjectKind, sql`coalesce(${t.personId}, ${t.teamId}, ${t.scheduleId}, ${t.programId})`),
-    check(
-      "calendar_targets_one_subject",
-      sql`num_nonnulls(${t.personId}, ${t.teamId}, ${t.scheduleId}, ${t.programId}) = 1 AND CASE ${t.subjectKind} WHEN 'person' THEN ${t.personId} IS NOT NULL WHEN 'team' THEN ${t.teamId} IS NOT NULL WHEN 'schedule' THEN ${t.scheduleId} IS NOT NULL ELSE ${t.programId} IS NOT NULL END`,
-    ),
-    check("calendar_targets_window", sql`${t.pastDays} BETWEEN 0 AND 366 AND ${t.futureDays} BETWEEN 1 AND 732`),
+    ...publicationChecks("calendar_targets", t),
   ],
 );
 

@@ -1,12 +1,9 @@
-import { sql } from "drizzle-orm";
-import { boolean, check, index, integer, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { createdAt, id, instant } from "./_columns.ts";
-import { dutyPrograms } from "./duty.ts";
+import { eventOptionColumns, feedSubjectKind, publicationChecks, subjectColumns } from "./_publication.ts";
 import { people } from "./people.ts";
-import { schedules } from "./schedules.ts";
-import { teams } from "./teams.ts";
 
-export const feedSubjectKind = pgEnum("feed_subject_kind", ["person", "team", "schedule", "duty_program"]);
+export { feedSubjectKind };
 
 /**
  * iCal feed subscriptions: a secret URL (`/v1/feeds/{token}.ics`) for one
@@ -20,31 +17,17 @@ export const calendarFeeds = pgTable(
     id: id(),
     ownerId: uuid("owner_id").notNull().references(() => people.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    subjectKind: feedSubjectKind("subject_kind").notNull(),
-    personId: uuid("person_id").references(() => people.id, { onDelete: "cascade" }),
-    teamId: uuid("team_id").references(() => teams.id, { onDelete: "cascade" }),
-    scheduleId: uuid("schedule_id").references(() => schedules.id, { onDelete: "cascade" }),
-    programId: uuid("program_id").references(() => dutyPrograms.id, { onDelete: "cascade" }),
+    ...subjectColumns(),
     prefix: text("prefix").notNull(),
     tokenHash: text("token_hash").notNull(),
-    includeTimeOff: boolean("include_time_off").notNull().default(false),
-    includeGaps: boolean("include_gaps").notNull().default(false),
-    includeFreeSeats: boolean("include_free_seats").notNull().default(false),
-    includeCoworkers: boolean("include_coworkers").notNull().default(true),
-    showAsFree: boolean("show_as_free").notNull().default(false),
-    pastDays: integer("past_days").notNull().default(30),
-    futureDays: integer("future_days").notNull().default(180),
+    ...eventOptionColumns({ pastDays: 30, futureDays: 180 }),
     createdAt: createdAt(),
     revokedAt: instant("revoked_at"),
   },
   (t) => [
     uniqueIndex("calendar_feeds_token_hash_uq").on(t.tokenHash),
     index("calendar_feeds_owner_idx").on(t.ownerId, t.createdAt, t.id),
-    check(
-      "calendar_feeds_one_subject",
-      sql`num_nonnulls(${t.personId}, ${t.teamId}, ${t.scheduleId}, ${t.programId}) = 1 AND CASE ${t.subjectKind} WHEN 'person' THEN ${t.personId} IS NOT NULL WHEN 'team' THEN ${t.teamId} IS NOT NULL WHEN 'schedule' THEN ${t.scheduleId} IS NOT NULL ELSE ${t.programId} IS NOT NULL END`,
-    ),
-    check("calendar_feeds_window", sql`${t.pastDays} BETWEEN 0 AND 366 AND ${t.futureDays} BETWEEN 1 AND 732`),
+    ...publicationChecks("calendar_feeds", t),
   ],
 );
 

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import {
-  TARGET_LIMITS,
   createCalendarTarget,
   getCalendarTarget,
   listCalendarTargets,
@@ -10,25 +9,17 @@ import {
   updateCalendarTarget,
 } from "../../../services/calendar-targets.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { IdParams, Instant, NoContent, Page, PageQuery, StringEnum, Uuid, errorResponses, named } from "../../schemas.ts";
+import { CalendarSubjectKind, IdParams, Instant, NoContent, Page, PageQuery, StringEnum, Uuid, calendarEventOptions, errorResponses, optionalEventOptions, named } from "../../schemas.ts";
 
 const tags = ["calendars"];
 
-const SubjectKind = StringEnum(["person", "team", "schedule", "duty_program"] as const);
+const SubjectKind = CalendarSubjectKind;
 const Status = StringEnum(["pending", "ok", "retrying", "failed", "removing"] as const, {
   description:
     "pending: not synced yet; ok: the last sync succeeded; retrying: the last attempt failed and a retry is queued; failed: it stopped (retries used up: the job is in the dead-letter queue; or a fault only a person can mend, such as revoked credentials) — `lastError` says which, POST …/sync tries again; removing: deleted, Rota's events are being taken out of the calendar",
 });
 
-const options = {
-  includeTimeOff: Type.Boolean({ description: "Person targets: approved time off as “Away” events (default false)" }),
-  includeGaps: Type.Boolean({ description: "Schedule targets: gaps as “No one on call” events (default false)" }),
-  includeFreeSeats: Type.Boolean({ description: "Duty program targets: slots with free seats too (default false)" }),
-  includeCoworkers: Type.Boolean({ description: "Name who else is on the same shift or slot (default true)" }),
-  showAsFree: Type.Boolean({ description: "Events do not block the calendar (transparency transparent; default false)" }),
-  pastDays: Type.Integer({ minimum: 0, maximum: TARGET_LIMITS.pastDays, description: `Days back kept in step (default 7; older events are left as they are)` }),
-  futureDays: Type.Integer({ minimum: 1, maximum: TARGET_LIMITS.futureDays, description: `Days ahead (default 90, at most ${TARGET_LIMITS.futureDays})` }),
-};
+const options = calendarEventOptions("targets", { pastDays: 7, futureDays: 90 });
 
 const Credentials = Type.Union([
   Type.Object(
@@ -90,15 +81,7 @@ const TargetSchema = named(
 
 const TargetPage = Page(TargetSchema);
 
-const optional = {
-  includeTimeOff: Type.Optional(options.includeTimeOff),
-  includeGaps: Type.Optional(options.includeGaps),
-  includeFreeSeats: Type.Optional(options.includeFreeSeats),
-  includeCoworkers: Type.Optional(options.includeCoworkers),
-  showAsFree: Type.Optional(options.showAsFree),
-  pastDays: Type.Optional(options.pastDays),
-  futureDays: Type.Optional(options.futureDays),
-};
+const optional = optionalEventOptions(options);
 
 const TargetCreate = Type.Object(
   {

@@ -1,23 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
-import { FEED_LIMITS, createFeed, getFeed, listFeeds, revokeFeed, serveFeed } from "../../../services/feeds.ts";
+import { createFeed, getFeed, listFeeds, revokeFeed, serveFeed } from "../../../services/feeds.ts";
 import { problem, sendProblem } from "../../plugins/errors.ts";
-import { IdParams, Instant, NoContent, Page, PageQuery, StringEnum, Uuid, errorResponses, named } from "../../schemas.ts";
+import { CalendarSubjectKind, IdParams, Instant, NoContent, Page, PageQuery, Uuid, calendarEventOptions, errorResponses, optionalEventOptions, named } from "../../schemas.ts";
 
 const tags = ["calendars"];
 
-const SubjectKind = StringEnum(["person", "team", "schedule", "duty_program"] as const);
+const SubjectKind = CalendarSubjectKind;
 
-const options = {
-  includeTimeOff: Type.Boolean({ description: "Person feeds: approved time off as “Away” events (default false)" }),
-  includeGaps: Type.Boolean({ description: "Schedule feeds: gaps as “No one on call” events (default false)" }),
-  includeFreeSeats: Type.Boolean({ description: "Duty program feeds: slots with free seats too (default false: booked slots only)" }),
-  includeCoworkers: Type.Boolean({ description: "Name who else is on the same shift or slot (default true)" }),
-  showAsFree: Type.Boolean({ description: "TRANSP:TRANSPARENT: the events do not block the calendar (default false)" }),
-  pastDays: Type.Integer({ minimum: 0, maximum: FEED_LIMITS.pastDays, description: `Days back (default 30, at most ${FEED_LIMITS.pastDays})` }),
-  futureDays: Type.Integer({ minimum: 1, maximum: FEED_LIMITS.futureDays, description: `Days ahead (default 180, at most ${FEED_LIMITS.futureDays})` }),
-};
+const options = calendarEventOptions("feeds", { pastDays: 30, futureDays: 180 });
 
 const feedFields = {
   id: Uuid,
@@ -51,13 +43,7 @@ const FeedCreate = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "Calendar name (default: the subject's name)" })),
     subject: feedFields.subject,
-    includeTimeOff: Type.Optional(options.includeTimeOff),
-    includeGaps: Type.Optional(options.includeGaps),
-    includeFreeSeats: Type.Optional(options.includeFreeSeats),
-    includeCoworkers: Type.Optional(options.includeCoworkers),
-    showAsFree: Type.Optional(options.showAsFree),
-    pastDays: Type.Optional(options.pastDays),
-    futureDays: Type.Optional(options.futureDays),
+    ...optionalEventOptions(options),
   },
   { additionalProperties: false },
 );
