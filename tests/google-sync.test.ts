@@ -400,6 +400,49 @@ describe("faults", () => {
   });
 });
 
+describe("retries", () => {
+  it("Google down: a try that may be retried says `retrying` and throws (the queue retries); the last one says `failed`, dead-lettered", async () => {
+    const calendarId = newCalendar();
+    const id = (await target(lead, { subject: { kind: "team", id: teamId }, calendarId, pastDays: 0, futureDays: 30 })).id;
+    await settled();
+    await jobs.stop({ timeoutMs: 1000 }); // these tries are made by hand
+    const shiftRes = await lead.post("/v1/shifts", { teamId, personId: ann.personId, start: DateTime.now().setZone(ZONE).plus({ days: 20 }).startOf("hour").toUTC().toISO(), end: DateTime.now().setZone(ZONE).plus({ days: 20, hours: 4 }).startOf("hour").toUTC().toISO(), outsideSupportHours: true });
+    expect(shiftRes.status, JSON.stringify(shiftRes.body)).toBe(201);
+    const down = fake.inject({ status: 500, rate: 1, match: (r) => r.path.includes(encodeURIComponent(calendarId)) });
+    try {
+      await expect(syncCalendarTarget(deps(), id, { final: false })).rejects.toMatchObject({ kind: "transient" });
+      expect(await statusOf(id)).toMatchObject({ status: "retrying", failures: 1 });
+      await expect(syncCalendarTarget(deps(), id, { final: true })).rejects.toMatchObject({ kind: "transient" });
+      const state = await statusOf(id);
+      expect(state).toMatchObject({ status: "failed", failures: 2 });
+      expect(state.lastError).toMatch(/^Gave up after the last retry \(the job is in the dead-letter queue; POST \/v1\/calendar-targets\/.+\/sync tries again\): Google did not answer in time or failed \(500\)/);
+    } finally {
+      down();
+      jobs = await startWorker();
+    }
+    // POST …/sync after the outage: back to ok, the new shift in the calendar.
+    expect((await lead.post(`/v1/calendar-targets/${id}/sync`)).status).toBe(202);
+    await settled();
+    expect(await statusOf(id)).toMatchObject({ status: "ok", failures: 0, lastError: null });
+    expect(live(calendarId).some((e) => e.id === googleEventId(id, `shift-${shiftRes.body.id}@localhost`))).toBe(true);
+  });
+
+  it("a call Google never answers times out and is tried again, without a duplicate", async () => {
+    const calendarId = newCalendar();
+    const id = (await target(lead, { subject: { kind: "team", id: teamId }, calendarId: calendarId, pastDays: 0, futureDays: 30 })).id;
+    await settled();
+    const expected = shape(live(calendarId));
+    await t.handle.db.execute(sql`DELETE FROM calendar_target_events WHERE target_id = ${id}`);
+    const calls = fake.calls.length;
+    const remove = fake.inject({ status: "timeout", times: 1, match: (r) => r.method === "POST" && r.path.includes(encodeURIComponent(calendarId)) });
+    const outcome = await syncCalendarTarget(deps({ endpoints: { ...endpoints(), timeoutMs: 300 } }), id);
+    remove();
+    expect(outcome.status).toBe("ok");
+    expect(fake.calls.slice(calls).some((c) => c.status === "timeout")).toBe(true);
+    expect(shape(live(calendarId))).toEqual(expected);
+  });
+});
+
 describe("removing a target", () => {
   it("deletes only Rota's events of that target: the owner's own and another target's stay", async () => {
     const calendarId = newCalendar();
