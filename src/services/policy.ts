@@ -68,6 +68,7 @@ export interface Resources {
   "person.create": { role: PersonRole; setsTrainedAt: boolean; inactive: boolean };
   "person.update.fields": { person: PersonFacts; fields: readonly PersonField[] };
   "person.deactivate": PersonRef;
+  "person.signInLink": PersonRef;
   "person.assignments.read": { person: PersonFacts; actorTeamIds: readonly string[] };
   "team.create": Record<string, never>;
   "team.update": TeamRef;
@@ -201,6 +202,8 @@ const rules: Rules = {
     return deny(`You may not change ${denied.join(", ")} of this person${why}`, denied[0]);
   },
   "person.deactivate": (actor) => allowIf(isAdmin(actor), "Only an admin may deactivate a person"),
+  // A sign-in link acts as the person: only who already manages them (admins; leads of their teams, never for an admin).
+  "person.signInLink": (actor, r) => allowIf(managesPerson(actor, r.person), "Only an admin or a lead of the person's team may make a sign-in link for them"),
   "person.assignments.read": (actor, r) =>
     allowIf(
       isAdmin(actor) || self(actor, r.person.id) || r.person.teamIds.some((t) => r.actorTeamIds.includes(t)),

@@ -20,6 +20,10 @@ export interface Probe {
   body?: unknown;
   rawBody?: string;
   headers?: Record<string, string>;
+  /** Sent with a new token of the same caller (for requests that use up the token they come with: sign-out). */
+  freshToken?: boolean;
+  /** A route that needs no token: callers without a valid one get a request each, as the signed-in do. */
+  public?: boolean;
 }
 
 /** The same valid request for every caller; a fresh target each call where the request would use it up. */
@@ -46,6 +50,8 @@ function windows(base: DateTime) {
 
 export interface MatrixWorld {
   clients: Record<Caller, Client>;
+  /** The caller with a new token of their own (signed-in callers), or as they are (the rest). */
+  freshClient(caller: Caller): Promise<Client>;
   probes: Record<string, ProbeFactory>;
   /** Reads whose answer depends on who asks: the request, and whether the answer shows M1's private part. */
   disclosures: Record<string, { probe: Probe; shows: (body: any) => boolean }>;
@@ -388,6 +394,15 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
       url: `/v1/feeds/${must(await member.post("/v1/feeds", { subject: { kind: "person", id: member.personId } }), 201, "feed").id}`,
     }),
     "GET /v1/feeds/{token}.ics": get(new URL(memberFeed.url).pathname),
+    // Web sign-in: a link for M1; exchanging it (no bearer token needed); signing out with the caller's own token.
+    "POST /v1/people/{id}/sign-in-links": async () => ({ method: "POST", url: `/v1/people/${member.personId}/sign-in-links` }),
+    "POST /v1/sign-in": async () => ({
+      method: "POST",
+      public: true,
+      url: "/v1/sign-in",
+      body: { link: new URL(must(await admin.post(`/v1/people/${member.personId}/sign-in-links`), 201, "sign-in link").url).hash.slice(1) },
+    }),
+    "DELETE /v1/tokens/current": async () => ({ method: "DELETE", url: "/v1/tokens/current", freshToken: true }),
     // Google Calendar sync targets: M1's of their own assignments.
     "GET /v1/calendar-targets": get("/v1/calendar-targets"),
     "POST /v1/calendar-targets": async () => ({ method: "POST", url: "/v1/calendar-targets", body: targetBody("person", member.personId) }),
@@ -487,6 +502,11 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
 
   return {
     clients,
+    async freshClient(caller) {
+      const personId = (clients[caller] as Client & { personId?: string }).personId;
+      if (!personId) return clients[caller];
+      return t.as(must(await admin.post("/v1/tokens", { name: "matrix fresh", personId }), 201, "fresh token").token);
+    },
     probes,
     disclosures,
     docs: [

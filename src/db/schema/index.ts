@@ -14,3 +14,4 @@ export * from "./schedules.ts";
 export * from "./swaps.ts";
 export * from "./feeds.ts";
 export * from "./calendar-targets.ts";
+export * from "./sign-in-links.ts";

@@ -55,6 +55,7 @@ export const statusByCode: Record<string, number> = {
   malformed_json: 400,
   invalid_cursor: 400,
   unauthorized: 401,
+  invalid_sign_in_link: 401,
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,

@@ -10,6 +10,7 @@ import { peopleRoutes } from "./people/index.ts";
 import { scheduleRoutes } from "./schedules/index.ts";
 import { shiftPatternRoutes } from "./shift-patterns/index.ts";
 import { shiftRoutes } from "./shifts/index.ts";
+import { signInRoutes } from "./sign-in/index.ts";
 import { slackRoutes } from "./slack/index.ts";
 import { staffingRoutes } from "./staffing/index.ts";
 import { supportHoursRoutes } from "./support-hours/index.ts";
@@ -29,6 +30,7 @@ export const v1Routes: readonly FastifyPluginAsyncTypebox[] = [
   peopleRoutes,
   teamRoutes,
   tokenRoutes,
+  signInRoutes,
   supportHoursRoutes,
   staffingRoutes,
   coverageRoutes,

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
-import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { createFeed, getFeed, listFeeds, revokeFeed, serveFeed } from "../../../services/feeds.ts";
 import { problem, sendProblem } from "../../plugins/errors.ts";
+import { baseUrl } from "../../public-url.ts";
 import { CalendarSubjectKind, IdParams, Instant, NoContent, Page, PageQuery, Uuid, calendarEventOptions, errorResponses, optionalEventOptions, named } from "../../schemas.ts";
 
 const tags = ["calendars"];
@@ -47,11 +47,6 @@ const FeedCreate = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** Where this deployment is reached: ROTA_PUBLIC_URL, else the request's own scheme and host. */
-function baseUrl(request: FastifyRequest, publicUrl: string | undefined): string {
-  return (publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, "");
-}
 
 /** If-None-Match: a list of entity tags or `*`; weak tags compare equal to strong ones (RFC 9110 §13.1.2). */
 function matchesEtag(header: string | undefined, etag: string): boolean {

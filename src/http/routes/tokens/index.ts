@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
+import { signOut } from "../../../services/sign-in.ts";
 import { createToken, listTokens, revokeToken } from "../../../services/tokens.ts";
 import { IdParams, Instant, PageQuery, Page, Uuid, errorResponses, named } from "../../schemas.ts";
 
@@ -17,7 +18,7 @@ const tokenFields = {
 
 const ApiToken = named("ApiToken", Type.Object(tokenFields, { additionalProperties: false }));
 
-const NewApiToken = named(
+export const NewApiToken = named(
   "NewApiToken",
   Type.Object(
     { ...tokenFields, token: Type.String({ description: "The secret. Shown only in this response; store it now." }) },
@@ -65,6 +66,18 @@ export const tokenRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const token = await createToken(request.ctx, request.body);
       return reply.code(201).send(token);
     },
+  );
+
+  app.delete(
+    "/tokens/current",
+    {
+      schema: {
+        tags,
+        summary: "Sign out: revoke the token this request is made with",
+        response: { 200: ApiToken, ...errorResponses(401) },
+      },
+    },
+    async (request) => signOut(request.ctx),
   );
 
   app.delete(
