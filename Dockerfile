@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Rota API. The builder compiles src/ to JavaScript (tsc → dist/); the image
+# Rota API and web app. The builder compiles src/ to JavaScript (tsc → dist/) and
+# builds the web app (Vite → dist/web); the image
 # runs plain node on dist/ with production dependencies only (no tsx, no
 # TypeScript, no sources).
 
@@ -7,8 +8,10 @@ FROM node:22-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json openapi.yaml ./
 COPY src ./src
+COPY web ./web
+COPY scripts/build-web.mjs ./scripts/
 RUN npm run build
 
 FROM node:22-slim AS deps

@@ -14,6 +14,7 @@ import { idempotencyPlugin } from "./http/plugins/idempotency.ts";
 import { jsonBodyPlugin } from "./http/plugins/json-body.ts";
 import { limitsOptions, limitsPlugin, type LimitsOptions } from "./http/plugins/limits.ts";
 import { schemasPlugin } from "./http/plugins/schemas.ts";
+import { webPlugin } from "./http/plugins/web.ts";
 import { v1Routes } from "./http/routes/index.ts";
 import { healthRoutes } from "./http/routes/health/index.ts";
 import { FeedCache } from "./services/feeds.ts";
@@ -124,6 +125,7 @@ export const rotaApp = fp(
     app.decorate("secrets", config.secretKey ? createSecretBox(config.secretKey) : undefined);
 
     await app.register(healthRoutes);
+    await app.register(webPlugin);
     await app.register(
       async (v1) => {
         await v1.register(authPlugin);

@@ -63,6 +63,7 @@ const constraintErrors: Record<string, { code: string; field?: string; message: 
   api_tokens_hash_uq: { code: "conflict", message: "The generated token collided with an existing one; retry" },
   calendar_targets_subject_calendar_uq: { code: "calendar_target_exists", field: "calendarId", message: "This subject is already pushed to that calendar: change the existing target instead" },
   calendar_target_events_pk: { code: "conflict", message: "Two syncs of the same target crossed; retry" },
+  sign_in_links_hash_uq: { code: "conflict", message: "The generated sign-in link collided with an existing one; retry" },
   calendar_feeds_token_hash_uq: { code: "conflict", message: "The generated feed token collided with an existing one; retry" },
   commitments_no_overlap: { code: "shift_overlaps", field: "start", message: "The person already has something at that time" },
   // Child tables written only by their parent's repository, in the parent's transaction: a clash is a concurrent rewrite.
