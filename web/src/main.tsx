@@ -2,6 +2,7 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, session, type Schemas } from "./api.ts";
 import { DutyCalendar } from "./pages/DutyCalendar.tsx";
+import { MySchedule } from "./pages/MySchedule.tsx";
 import { OnCall } from "./pages/OnCall.tsx";
 import { SignIn } from "./pages/SignIn.tsx";
 import "./styles.css";
@@ -26,6 +27,7 @@ function usePath(): string {
 
 const PAGES = [
   { path: "/duty", label: "Duty calendar" },
+  { path: "/me", label: "My schedule" },
   { path: "/oncall", label: "On call" },
 ] as const;
 
@@ -72,7 +74,7 @@ function App() {
         <button type="button" class="link" onClick={signOut}>Sign out</button>
       </header>
       <main id="main" tabIndex={-1}>
-        {page.path === "/duty" ? <DutyCalendar me={me} /> : <OnCall me={me} />}
+        {page.path === "/duty" ? <DutyCalendar me={me} /> : page.path === "/me" ? <MySchedule me={me} /> : <OnCall me={me} />}
       </main>
     </>
   );
