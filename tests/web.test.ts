@@ -38,6 +38,16 @@ async function signedIn(who: { personId: string }, options: Parameters<Browser["
   return { context, page };
 }
 
+const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's serious and critical violations on the page (its context must bypass the CSP: axe is injected inline). */
+async function audit(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe });
+  // Code run in the page is a string: this file is type-checked without the DOM's types.
+  const violations = (await page.evaluate(`axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })))`)) as { id: string; impact: string | null; nodes: number }[];
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.nodes})`);
+}
+
 const slotButton = (page: Page, slotId: string) => page.locator(`button[data-slot="${slotId}"]`);
 
 describe.skipIf(!run)("the web app in Chromium", () => {
@@ -172,17 +182,41 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     await b.context.close();
   });
 
+  it("a lead sees next week's gap, picks a candidate and fills it with a shift in one click", async () => {
+    const lead = await t.person({ role: "lead", name: "Lena Lead", timeZone: ZONE });
+    const team = await t.team({ name: "Live chat", timeZone: ZONE, minShiftMinutes: 240 });
+    for (const [p, isLead] of [[lead, true], [ann, false], [ben, false]] as const) {
+      expect((await t.admin.post(`/v1/teams/${team.id}/members`, { personId: p.personId, isLead })).status).toBe(201);
+    }
+    expect((await lead.request("PUT", `/v1/teams/${team.id}/support-hours`, { body: { windows: [{ days: ["tue"], start: "09:00", end: "17:00" }] } })).status).toBe(200);
+    expect((await lead.post(`/v1/teams/${team.id}/staffing-requirements`, { days: ["tue"], start: "09:00", end: "13:00", headcount: 1 })).status).toBe(201);
+
+    // bypassCSP: axe is injected into this page too.
+    const l = await signedIn(lead, { bypassCSP: true });
+    await l.page.getByRole("link", { name: "Coverage" }).click();
+    await l.page.getByRole("heading", { name: "Coverage: Live chat" }).waitFor();
+    await l.page.getByRole("button", { name: "Next week" }).click();
+    const gap = l.page.locator(".agenda li button", { hasText: "0 scheduled, 1 needed" });
+    await expect.poll(() => gap.count()).toBe(1);
+    expect(await l.page.locator(".heatmap td.short").count()).toBe(4); // Tuesday 09–13, hour by hour
+    await l.page.screenshot({ path: `${shots}coverage.png`, fullPage: true });
+    expect(await audit(l.page)).toEqual([]);
+    await gap.click();
+    await l.page.getByRole("button", { name: "Schedule Ann Archer" }).click();
+    await expect.poll(() => l.page.getByRole("status").first().textContent()).toContain("Scheduled Ann Archer");
+    await expect.poll(() => l.page.locator(".agenda li button", { hasText: "needed" }).count()).toBe(0);
+    expect(await l.page.locator(".heatmap td.short").count()).toBe(0);
+    // A member has no coverage page.
+    const b = await signedIn(ben);
+    expect(await b.page.getByRole("link", { name: "Coverage" }).count()).toBe(0);
+    await l.context.close();
+    await b.context.close();
+  });
+
   it("has no serious accessibility violations (axe-core), and fits a phone's width", async () => {
-    const axe = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
     // axe is injected as an inline script, which the pages' CSP rightly refuses: this context bypasses it.
     const phone = await signedIn(ben, { bypassCSP: true, viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     await toSlotsMonth(phone.page);
-    const audit = async (page: Page) => {
-      await page.addScriptTag({ content: axe });
-      // Code run in the page is a string: this file is type-checked without the DOM's types.
-      const violations = (await page.evaluate(`axe.run(document).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })))`)) as { id: string; impact: string | null; nodes: number }[];
-      return violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.nodes})`);
-    };
     expect(await audit(phone.page)).toEqual([]);
     expect(await phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
     await phone.page.screenshot({ path: `${shots}duty-calendar-phone.png`, fullPage: true });
@@ -192,6 +226,7 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     await phone.page.getByRole("link", { name: "My schedule" }).click();
     await phone.page.getByRole("heading", { name: "Request time off" }).waitFor();
     expect(await audit(phone.page)).toEqual([]);
+
     await phone.page.goto(`${base}/sign-in`);
     expect(await audit(phone.page)).toEqual([]);
     await phone.page.screenshot({ path: `${shots}sign-in.png`, fullPage: true });

@@ -1,6 +1,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, session, type Schemas } from "./api.ts";
+import { CoverageView } from "./pages/Coverage.tsx";
 import { DutyCalendar } from "./pages/DutyCalendar.tsx";
 import { MySchedule } from "./pages/MySchedule.tsx";
 import { OnCall } from "./pages/OnCall.tsx";
@@ -29,6 +30,7 @@ const PAGES = [
   { path: "/duty", label: "Duty calendar" },
   { path: "/me", label: "My schedule" },
   { path: "/oncall", label: "On call" },
+  { path: "/coverage", label: "Coverage" },
 ] as const;
 
 function App() {
@@ -57,14 +59,15 @@ function App() {
     setMe(null);
     navigate("/sign-in");
   };
-  const page = PAGES.find((p) => p.path === path) ?? PAGES[0];
+  const pages = PAGES.filter((p) => p.path !== "/coverage" || me.role === "admin" || me.ledTeamIds.length > 0);
+  const page = pages.find((p) => p.path === path) ?? pages[0]!;
   return (
     <>
       <a class="skip" href="#main">Skip to content</a>
       <header class="top">
         <strong class="brand">Rota</strong>
         <nav aria-label="Main">
-          {PAGES.map((p) => (
+          {pages.map((p) => (
             <a href={p.path} aria-current={p.path === page.path ? "page" : undefined} onClick={(e) => { e.preventDefault(); navigate(p.path); }}>
               {p.label}
             </a>
@@ -74,7 +77,7 @@ function App() {
         <button type="button" class="link" onClick={signOut}>Sign out</button>
       </header>
       <main id="main" tabIndex={-1}>
-        {page.path === "/duty" ? <DutyCalendar me={me} /> : page.path === "/me" ? <MySchedule me={me} /> : <OnCall me={me} />}
+        {page.path === "/duty" ? <DutyCalendar me={me} /> : page.path === "/me" ? <MySchedule me={me} /> : page.path === "/coverage" ? <CoverageView me={me} /> : <OnCall me={me} />}
       </main>
     </>
   );

@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 export const WEB_DIR = fileURLToPath(new URL("../../../dist/web/", import.meta.url));
 
 /** The app's pages: each serves index.html, and the app routes in the browser. */
-export const WEB_PAGES = ["/", "/sign-in", "/duty", "/me", "/oncall"] as const;
+export const WEB_PAGES = ["/", "/sign-in", "/duty", "/me", "/oncall", "/coverage"] as const;
 
 /**
  * The web app at `/`: its pages (index.html, never cached, so a deploy is

@@ -1,0 +1,210 @@
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { api, problemText, type Schemas } from "../api.ts";
+import type { Me } from "../main.tsx";
+import { localDate, localDateTime, localTime } from "../time.ts";
+
+type Team = Schemas["Team"];
+type Coverage = Schemas["Coverage"];
+type Shortfall = Coverage["shortfalls"][number];
+type Candidates = Schemas["CoverageCandidates"];
+type TimeOff = Schemas["TimeOff"];
+
+const DAY_MS = 86_400_000;
+const HOURS = Array.from({ length: 24 }, (_, h) => h);
+
+/** Monday 00:00 UTC of the week holding `at`, plus `weeks`. */
+function weekStart(at: Date, weeks = 0): Date {
+  const day = Math.floor(at.getTime() / DAY_MS);
+  const monday = day - ((new Date(day * DAY_MS).getUTCDay() + 6) % 7);
+  return new Date((monday + weeks * 7) * DAY_MS);
+}
+
+/**
+ * The lead's week: required against scheduled per requirement and skill as a
+ * heatmap (red where short, the shortfall in words too), a gap's candidates
+ * and a shift for one of them in one click, and pending time off to decide.
+ */
+export function CoverageView({ me }: { me: Me }) {
+  const [teams, setTeams] = useState<Team[] | null>(null);
+  const [teamId, setTeamId] = useState<string | null>(null);
+  const [week, setWeek] = useState(0);
+  const [coverage, setCoverage] = useState<Coverage | null>(null);
+  const [gap, setGap] = useState<Shortfall | null>(null);
+  const [candidates, setCandidates] = useState<Candidates | null>(null);
+  const [pending, setPending] = useState<TimeOff[]>([]);
+  const [names, setNames] = useState<Map<string, string>>(new Map());
+  const [message, setMessage] = useState<{ kind: "error" | "ok"; text: string } | null>(null);
+
+  useEffect(() => {
+    void api.GET("/v1/teams", { params: { query: { limit: 200 } } }).then(({ data, error }) => {
+      if (!data) return setMessage({ kind: "error", text: problemText(error) });
+      const led = me.role === "admin" ? data.items : data.items.filter((t) => me.ledTeamIds.includes(t.id));
+      setTeams(led);
+      setTeamId(led[0]?.id ?? null);
+    });
+  }, []);
+
+  const from = weekStart(new Date(), week);
+  const to = new Date(from.getTime() + 7 * DAY_MS);
+  const team = teams?.find((t) => t.id === teamId);
+  const zone = team?.timeZone ?? me.timeZone;
+
+  const load = async () => {
+    if (!teamId) return;
+    const [cov, off, members] = await Promise.all([
+      api.GET("/v1/teams/{id}/coverage", { params: { path: { id: teamId }, query: { from: from.toISOString(), to: to.toISOString() } } }),
+      api.GET("/v1/time-off", { params: { query: { teamId, status: "requested", limit: 100 } } }),
+      api.GET("/v1/teams/{id}/members", { params: { path: { id: teamId }, query: { limit: 200 } } }),
+    ]);
+    setNames(new Map((members.data?.items ?? []).map((m) => [m.personId, m.person.name])));
+    if (cov.data) setCoverage(cov.data);
+    else setMessage({ kind: "error", text: problemText(cov.error) });
+    setPending(off.data?.items ?? []);
+  };
+  useEffect(() => {
+    setCoverage(null);
+    setGap(null);
+    void load();
+  }, [teamId, week]);
+
+  // Per local day and hour: the largest shortfall touching it.
+  const heat = useMemo(() => {
+    const cells = new Map<string, Shortfall[]>();
+    for (const s of coverage?.shortfalls ?? []) {
+      for (let t = Math.floor(Date.parse(s.start) / 3_600_000) * 3_600_000; t < Date.parse(s.end); t += 3_600_000) {
+        const key = `${localDate(new Date(t), zone)}|${Number(localTime(new Date(t), zone).slice(0, 2))}`;
+        cells.set(key, [...(cells.get(key) ?? []), s]);
+      }
+    }
+    return cells;
+  }, [coverage, zone]);
+  const days = Array.from({ length: 7 }, (_, d) => localDate(new Date(from.getTime() + d * DAY_MS + 12 * 3_600_000), zone));
+
+  const pick = async (s: Shortfall) => {
+    setGap(s);
+    setCandidates(null);
+    const { data, error } = await api.GET("/v1/teams/{id}/coverage/candidates", { params: { path: { id: teamId! }, query: { start: s.start, end: s.end, ...(s.skill ? { skill: s.skill } : {}) } } });
+    if (data) setCandidates(data);
+    else setMessage({ kind: "error", text: problemText(error) });
+  };
+
+  const schedule = async (personId: string, name: string) => {
+    if (!gap) return;
+    const { error } = await api.POST("/v1/shifts", { body: { teamId: teamId!, personId, start: gap.start, end: gap.end } });
+    setMessage(error ? { kind: "error", text: problemText(error) } : { kind: "ok", text: `Scheduled ${name}, ${localDateTime(gap.start, zone)}–${localTime(gap.end, zone)}.` });
+    if (!error) setGap(null);
+    await load();
+  };
+
+  const decide = async (t: TimeOff, verb: "approve" | "deny") => {
+    const { error } = verb === "approve" ? await api.POST("/v1/time-off/{id}/approve", { params: { path: { id: t.id } }, body: {} }) : await api.POST("/v1/time-off/{id}/deny", { params: { path: { id: t.id } }, body: {} });
+    setMessage(error ? { kind: "error", text: problemText(error) } : { kind: "ok", text: verb === "approve" ? "Time off approved." : "Time off denied." });
+    await load();
+  };
+
+  if (teams && teams.length === 0) return <p>You lead no team.</p>;
+  return (
+    <section aria-labelledby="coverage-title">
+      <h1 id="coverage-title">Coverage{team ? `: ${team.name}` : ""}</h1>
+      <div class="toolbar">
+        {teams && teams.length > 1 && (
+          <label>
+            Team{" "}
+            <select value={teamId ?? ""} onChange={(e) => setTeamId(e.currentTarget.value)}>
+              {teams.map((t) => <option value={t.id}>{t.name}</option>)}
+            </select>
+          </label>
+        )}
+        <button type="button" onClick={() => setWeek(week - 1)} aria-label="Previous week">‹</button>
+        <span class="month" aria-live="polite">Week of {days[0]}</span>
+        <button type="button" onClick={() => setWeek(week + 1)} aria-label="Next week">›</button>
+        <span>Times in {zone}</span>
+      </div>
+      <p class={message?.kind === "error" ? "error" : "ok"} role={message?.kind === "error" ? "alert" : "status"}>{message?.text ?? ""}</p>
+      {coverage === null ? (
+        <p role="status">Loading…</p>
+      ) : (
+        <>
+          <div class="heatmap-wrap">
+            <table class="heatmap">
+              <caption class="visually-hidden">Staffing shortfalls by hour</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Hour</th>
+                  {days.map((d) => <th scope="col">{d.slice(5)}</th>)}
+                </tr>
+              </thead>
+              <tbody>
+                {HOURS.map((h) => (
+                  <tr>
+                    <th scope="row">{String(h).padStart(2, "0")}:00</th>
+                    {days.map((d) => {
+                      const short = heat.get(`${d}|${h}`);
+                      const worst = short?.reduce((a, b) => (b.shortfall > a.shortfall ? b : a));
+                      return (
+                        <td class={worst ? "short" : undefined}>
+                          {worst && (
+                            <button type="button" class="cell" title={`${worst.scheduled} of ${worst.required} scheduled${worst.skill ? ` (${worst.skill})` : ""}`} onClick={() => void pick(worst)}>
+                              −{worst.shortfall}
+                            </button>
+                          )}
+                        </td>
+                      );
+                    })}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <h2>Gaps this week</h2>
+          {coverage.shortfalls.length === 0 ? (
+            <p>Fully staffed.</p>
+          ) : (
+            <ul class="agenda">
+              {coverage.shortfalls.map((s) => (
+                <li key={`${s.requirementId}-${s.start}`}>
+                  <button type="button" class="link" onClick={() => void pick(s)}>
+                    {localDateTime(s.start, zone)}–{localTime(s.end, zone)}: {s.scheduled} scheduled, {s.required} needed{s.skill ? ` with ${s.skill}` : ""}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      {gap && (
+        <div class="panel" role="region" aria-label="Who could fill the gap">
+          <h2>Who could fill {localDateTime(gap.start, zone)}–{localTime(gap.end, zone)}</h2>
+          {candidates === null ? (
+            <p role="status">Loading…</p>
+          ) : candidates.candidates.length === 0 ? (
+            <p>Nobody free{gap.skill ? ` with ${gap.skill}` : ""}.</p>
+          ) : (
+            <ul class="agenda">
+              {candidates.candidates.map((c) => (
+                <li key={c.person.id}>
+                  {c.person.name} ({Math.round(c.weekScheduledMinutes / 60)} h this week){" "}
+                  <button type="button" onClick={() => void schedule(c.person.id, c.person.name)}>Schedule {c.person.name}</button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      <h2>Time off to decide</h2>
+      {pending.length === 0 ? (
+        <p>Nothing waiting.</p>
+      ) : (
+        <ul class="agenda">
+          {pending.map((t) => (
+            <li key={t.id}>
+              {t.personId === me.id ? "You" : names.get(t.personId) ?? "A member"}: {localDateTime(t.start, zone)} – {localDateTime(t.end, zone)}{" "}
+              <button type="button" onClick={() => void decide(t, "approve")}>Approve</button>{" "}
+              <button type="button" onClick={() => void decide(t, "deny")}>Deny</button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
