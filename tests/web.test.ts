@@ -132,6 +132,7 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     const a = await signedIn(ann);
     await toSlotsMonth(a.page);
     await slotButton(a.page, slots[1]!.id).click();
+    await a.page.getByRole("region", { name: "Your booking" }).getByRole("button", { name: "Cancel booking" }).click();
     await expect.poll(() => slotButton(a.page, slots[1]!.id).textContent()).toContain("1 free");
     const token = await a.page.evaluate(() => localStorage.getItem("rota.token"));
     expect(token).toMatch(/^rota_/);
@@ -140,6 +141,32 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     expect(await a.page.evaluate(() => localStorage.getItem("rota.token"))).toBeNull();
     expect((await t.as(token!).get("/v1/me")).status).toBe(401);
     await a.context.close();
+  });
+
+  it("Ann trades her slot for Ben's: offered from the calendar, accepted and completed by Ben, and the calendar shows it", async () => {
+    expect((await ben.post(`/v1/duty-slots/${slots[2]!.id}/bookings`, {})).status).toBe(201);
+    const a = await signedIn(ann);
+    await toSlotsMonth(a.page);
+    await slotButton(a.page, slots[0]!.id).click();
+    const panel = a.page.getByRole("region", { name: "Your booking" });
+    const trade = panel.getByRole("combobox", { name: "Trade with" });
+    const benOption = (await trade.locator("option").allTextContents()).find((text) => text.startsWith("Ben Baker"));
+    expect(benOption).toBeDefined();
+    await trade.selectOption({ label: benOption! });
+    await panel.getByRole("button", { name: "Offer trade" }).click();
+    await expect.poll(() => a.page.getByRole("status").first().textContent()).toContain("Trade offered to Ben Baker");
+    await a.page.screenshot({ path: `${shots}duty-trade-offered.png`, fullPage: true });
+
+    const b = await signedIn(ben);
+    await b.page.getByRole("link", { name: "My schedule" }).click();
+    await b.page.getByRole("button", { name: "Accept" }).click();
+    await b.page.getByRole("button", { name: "Complete" }).click();
+    await expect.poll(() => b.page.getByRole("status").first().textContent()).toContain("Swap completed");
+    // Ann's calendar (re-read every 3 s) now has her on Ben's old slot, and Ben on hers.
+    await expect.poll(() => slotButton(a.page, slots[2]!.id).textContent(), { timeout: 8000 }).toContain("mine");
+    expect(await slotButton(a.page, slots[0]!.id).textContent()).toContain("full");
+    await a.context.close();
+    await b.context.close();
   });
 
   it("the on-call page shows who is on now per schedule", async () => {

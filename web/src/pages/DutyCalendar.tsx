@@ -25,6 +25,10 @@ export function DutyCalendar({ me }: { me: Me }) {
   const [slots, setSlots] = useState<Slot[] | null>(null);
   const [message, setMessage] = useState<{ kind: "error" | "ok"; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  // My booking chosen on the grid: cancel it, move it (the next free seat clicked), or offer a trade.
+  const [chosen, setChosen] = useState<Slot | null>(null);
+  const [moving, setMoving] = useState(false);
+  const [tradeFor, setTradeFor] = useState("");
 
   useEffect(() => {
     void api.GET("/v1/duty-programs", { params: { query: { limit: 100 } } }).then(({ data, error }) => {
@@ -57,16 +61,47 @@ export function DutyCalendar({ me }: { me: Me }) {
     return days;
   }, [slots, zone]);
 
-  const act = async (slot: Slot) => {
-    const mine = slot.bookings.find((b) => b.personId === me.id);
+  const mineIn = (slot: Slot) => slot.bookings.find((b) => b.personId === me.id);
+
+  const perform = async (slot: Slot, work: Promise<{ error?: unknown }>, done: string) => {
     setBusy(slot.id);
     setMessage(null);
-    const { error } = mine
-      ? await api.DELETE("/v1/duty-bookings/{id}", { params: { path: { id: mine.id } } })
-      : await api.POST("/v1/duty-slots/{id}/bookings", { params: { path: { id: slot.id } }, body: {} });
+    const { error } = await work;
     setBusy(null);
-    setMessage(error ? { kind: "error", text: problemText(error) } : { kind: "ok", text: mine ? "Booking cancelled." : `Booked ${localTime(slot.start, zone)} on ${localDate(slot.start, zone)}.` });
+    setMessage(error ? { kind: "error", text: problemText(error) } : { kind: "ok", text: done });
+    if (!error) {
+      setChosen(null);
+      setMoving(false);
+    }
     await load();
+  };
+
+  const when = (slot: Slot) => `${localTime(slot.start, zone)} on ${localDate(slot.start, zone)}`;
+
+  const act = async (slot: Slot) => {
+    if (mineIn(slot)) {
+      setChosen(chosen?.id === slot.id ? null : slot);
+      setMoving(false);
+      return;
+    }
+    if (moving && chosen) {
+      const booking = mineIn(chosen)!;
+      return perform(slot, api.POST("/v1/duty-bookings/{id}/move", { params: { path: { id: booking.id } }, body: { slotId: slot.id } }), `Moved to ${when(slot)}.`);
+    }
+    return perform(slot, api.POST("/v1/duty-slots/{id}/bookings", { params: { path: { id: slot.id } }, body: {} }), `Booked ${when(slot)}.`);
+  };
+
+  const cancel = (slot: Slot) => perform(slot, api.DELETE("/v1/duty-bookings/{id}", { params: { path: { id: mineIn(slot)!.id } } }), "Booking cancelled.");
+
+  const others = (slots ?? []).flatMap((slot) => slot.bookings.filter((b) => b.personId !== me.id).map((b) => ({ slot, booking: b })));
+  const offerTrade = (slot: Slot) => {
+    const other = others.find((o) => o.booking.id === tradeFor);
+    if (!other) return;
+    return perform(
+      slot,
+      api.POST("/v1/swaps", { body: { kind: "trade", counterpartId: other.booking.personId, offered: { kind: "duty_booking", id: mineIn(slot)!.id }, requested: { kind: "duty_booking", id: other.booking.id } } }),
+      `Trade offered to ${other.booking.name}: your ${when(slot)} for their ${when(other.slot)}. They accept it under My schedule.`,
+    );
   };
 
   const program = programs?.find((p) => p.id === programId);
@@ -96,6 +131,24 @@ export function DutyCalendar({ me }: { me: Me }) {
         </label>
       </div>
       <p class={message?.kind === "error" ? "error" : "ok"} role={message?.kind === "error" ? "alert" : "status"}>{message?.text ?? ""}</p>
+      {chosen && mineIn(chosen) && (
+        <div class="panel" role="region" aria-label="Your booking">
+          <h2>Your booking: {when(chosen)}</h2>
+          <div class="toolbar">
+            <button type="button" onClick={() => void cancel(chosen)}>Cancel booking</button>
+            <button type="button" aria-pressed={moving} onClick={() => setMoving(!moving)}>{moving ? "Pick a free seat… (stop moving)" : "Move to another slot"}</button>
+            <label>
+              Trade with{" "}
+              <select value={tradeFor} onChange={(e) => setTradeFor(e.currentTarget.value)}>
+                <option value="">choose a booking</option>
+                {others.map((o) => <option value={o.booking.id}>{o.booking.name}, {when(o.slot)}</option>)}
+              </select>
+            </label>
+            <button type="button" disabled={!tradeFor} onClick={() => void offerTrade(chosen)}>Offer trade</button>
+            <button type="button" class="link" onClick={() => { setChosen(null); setMoving(false); }}>Close</button>
+          </div>
+        </div>
+      )}
       {programs?.length === 0 && <p>No duty program yet.</p>}
       {slots === null && programId && <p role="status">Loading…</p>}
       {slots !== null && (
@@ -118,7 +171,7 @@ export function DutyCalendar({ me }: { me: Me }) {
                             const free = slot.closed ? 0 : slot.freeSeats;
                             const state = mine ? "★ mine" : free > 0 ? `${free} free` : "full";
                             // Spoken after what is seen (so the accessible name starts with the visible text).
-                            const more = `, until ${localTime(slot.end, zone)}${mine ? ", click to cancel" : free > 0 ? ", click to book" : ""}${slot.bookings.length ? `, booked by ${slot.bookings.map((b) => b.name).join(", ")}` : ""}`;
+                            const more = `, until ${localTime(slot.end, zone)}${mine ? ", click to cancel, move or trade" : free > 0 ? (moving ? ", click to move your booking here" : ", click to book") : ""}${slot.bookings.length ? `, booked by ${slot.bookings.map((b) => b.name).join(", ")}` : ""}`;
                             return (
                               <li>
                                 <button
