@@ -32,6 +32,7 @@ async function signedIn(who: { personId: string }, options: Parameters<Browser["
   expect(link.status).toBe(201);
   const context = await browser.newContext({ timezoneId: ZONE, ...options });
   const page = await context.newPage();
+  page.on("pageerror", (error) => console.error(`page error: ${error.message}`));
   const url = new URL(link.body.url);
   await page.goto(`${base}${url.pathname}${url.hash}`);
   await page.getByRole("heading", { name: "Chat duty" }).waitFor();
@@ -173,13 +174,27 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     const created = await t.admin.post("/v1/schedules", {
       name: "Escalations",
       timeZone: ZONE,
-      layers: [{ name: "Daily", participants: [ann.personId], turn: { unit: "days", count: 1 }, handoffTime: "09:00", startDate: "2026-01-01" }],
+      layers: [{ name: "Daily", participants: [ann.personId, ben.personId], turn: { unit: "days", count: 1 }, handoffTime: "09:00", startDate: "2026-01-01" }],
     });
     expect(created.status).toBe(201);
     const b = await signedIn(ben);
     await b.page.getByRole("link", { name: "On call" }).click();
     const row = b.page.getByRole("row", { name: /Escalations/ });
-    await expect.poll(() => row.textContent()).toContain("Ann Archer");
+    const now = (await t.admin.get(`/v1/oncall?schedule=${created.body.id}`)).body.items[0].current.person.name as string;
+    await expect.poll(() => row.textContent()).toContain(now);
+    // The two-week timeline: Ann and Ben by turns; Ben, a participant, puts himself on call tomorrow 09:00–12:00 (an override).
+    await b.page.getByRole("heading", { name: "Escalations: the next two weeks" }).waitFor();
+    expect(await b.page.locator(".timeline .block.layer").count()).toBeGreaterThanOrEqual(14);
+    const tomorrow = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(Date.now() + 86_400_000));
+    await b.page.getByLabel("From").fill(`${tomorrow}T09:00`);
+    await b.page.getByLabel("To").fill(`${tomorrow}T12:00`);
+    await b.page.getByRole("button", { name: "Create override" }).click();
+    await expect.poll(() => b.page.locator(".timeline .ok, .timeline .error").first().textContent()).toContain("Ben Baker on call");
+    await expect.poll(() => b.page.locator(".timeline .block.override").count()).toBe(1);
+    expect(await b.page.locator(".timeline .block.override").textContent()).toContain("Ben Baker");
+    const segments = (await t.admin.get(`/v1/schedules/${created.body.id}/segments?from=${new Date().toISOString()}&to=${new Date(Date.now() + 3 * 86_400_000).toISOString()}`)).body.segments;
+    const override = segments.find((s: { source: { kind: string } }) => s.source.kind === "override");
+    expect([override.personId, override.start, override.end]).toEqual([ben.personId, new Date(`${tomorrow}T08:00:00Z`).toISOString(), new Date(`${tomorrow}T11:00:00Z`).toISOString()]);
     await b.page.screenshot({ path: `${shots}oncall.png`, fullPage: true });
     await b.context.close();
   });
@@ -222,17 +237,19 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     const l = await signedIn(lead, { bypassCSP: true });
     await l.page.getByRole("link", { name: "Coverage" }).click();
     await l.page.getByRole("heading", { name: "Coverage: Live chat" }).waitFor();
+    const thisWeek = await l.page.locator(".toolbar .month").textContent();
     await l.page.getByRole("button", { name: "Next week" }).click();
+    await expect.poll(() => l.page.locator(".toolbar .month").textContent()).not.toBe(thisWeek);
     const gap = l.page.locator(".agenda li button", { hasText: "0 scheduled, 1 needed" });
     await expect.poll(() => gap.count()).toBe(1);
-    expect(await l.page.locator(".heatmap td.short").count()).toBe(4); // Tuesday 09–13, hour by hour
+    await expect.poll(() => l.page.locator(".heatmap td.short").count()).toBe(4); // Tuesday 09–13, hour by hour
     await l.page.screenshot({ path: `${shots}coverage.png`, fullPage: true });
     expect(await audit(l.page)).toEqual([]);
     await gap.click();
     await l.page.getByRole("button", { name: "Schedule Ann Archer" }).click();
     await expect.poll(() => l.page.getByRole("status").first().textContent()).toContain("Scheduled Ann Archer");
     await expect.poll(() => l.page.locator(".agenda li button", { hasText: "needed" }).count()).toBe(0);
-    expect(await l.page.locator(".heatmap td.short").count()).toBe(0);
+    await expect.poll(() => l.page.locator(".heatmap td.short").count()).toBe(0);
     // A member has no coverage page.
     const b = await signedIn(ben);
     expect(await b.page.getByRole("link", { name: "Coverage" }).count()).toBe(0);
@@ -248,7 +265,7 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     expect(await phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
     await phone.page.screenshot({ path: `${shots}duty-calendar-phone.png`, fullPage: true });
     await phone.page.getByRole("link", { name: "On call" }).click();
-    await phone.page.getByRole("heading", { name: "Who is on call" }).waitFor();
+    await phone.page.getByRole("heading", { name: /the next two weeks/ }).waitFor();
     expect(await audit(phone.page)).toEqual([]);
     await phone.page.getByRole("link", { name: "My schedule" }).click();
     await phone.page.getByRole("heading", { name: "Request time off" }).waitFor();

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, problemText, type Schemas } from "../api.ts";
 import type { Me } from "../main.tsx";
 import { localDate, localDateTime, localTime } from "../time.ts";
@@ -28,6 +28,8 @@ export function CoverageView({ me }: { me: Me }) {
   const [teams, setTeams] = useState<Team[] | null>(null);
   const [teamId, setTeamId] = useState<string | null>(null);
   const [week, setWeek] = useState(0);
+  const weekRef = useRef(0);
+  weekRef.current = week;
   const [coverage, setCoverage] = useState<Coverage | null>(null);
   const [gap, setGap] = useState<Shortfall | null>(null);
   const [candidates, setCandidates] = useState<Candidates | null>(null);
@@ -57,7 +59,8 @@ export function CoverageView({ me }: { me: Me }) {
       api.GET("/v1/teams/{id}/members", { params: { path: { id: teamId }, query: { limit: 200 } } }),
     ]);
     setNames(new Map((members.data?.items ?? []).map((m) => [m.personId, m.person.name])));
-    if (cov.data) setCoverage(cov.data);
+    // A slow answer for a week no longer shown is dropped (the label and the data always agree).
+    if (cov.data) setCoverage((shown) => (Date.parse(cov.data.from) === weekStart(new Date(), weekRef.current).getTime() ? cov.data : shown));
     else setMessage({ kind: "error", text: problemText(cov.error) });
     setPending(off.data?.items ?? []);
   };
@@ -121,7 +124,7 @@ export function CoverageView({ me }: { me: Me }) {
         <span>Times in {zone}</span>
       </div>
       <p class={message?.kind === "error" ? "error" : "ok"} role={message?.kind === "error" ? "alert" : "status"}>{message?.text ?? ""}</p>
-      {coverage === null ? (
+      {coverage === null || Date.parse(coverage.from) !== from.getTime() ? (
         <p role="status">Loading…</p>
       ) : (
         <>

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, problemText, type Schemas } from "../api.ts";
 import type { Me } from "../main.tsx";
 import { browserZone, localDate, localTime, monthGrid, shiftMonth } from "../time.ts";
@@ -23,6 +23,8 @@ export function DutyCalendar({ me }: { me: Me }) {
   const [zone, setZone] = useState(me.timeZone);
   const [month, setMonth] = useState(() => (/^\d{4}-\d{2}$/.test(query.get("month") ?? "") ? query.get("month")! : localDate(new Date(), me.timeZone).slice(0, 7)));
   const [slots, setSlots] = useState<Slot[] | null>(null);
+  const shownRef = useRef({ month, programId });
+  shownRef.current = { month, programId };
   const [message, setMessage] = useState<{ kind: "error" | "ok"; text: string } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   // My booking chosen on the grid: cancel it, move it (the next free seat clicked), or offer a trade.
@@ -41,7 +43,8 @@ export function DutyCalendar({ me }: { me: Me }) {
   const load = async () => {
     if (!programId) return;
     const { data, error } = await api.GET("/v1/duty-programs/{id}/slots", { params: { path: { id: programId }, query: { month } } });
-    if (data) setSlots(data.items);
+    // A late answer for a month or program no longer shown is dropped.
+    if (data) setSlots((shown) => (data.month === shownRef.current.month && data.programId === shownRef.current.programId ? data.items : shown));
     else setMessage({ kind: "error", text: problemText(error) });
   };
   useEffect(() => {

@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, problemText, type Schemas } from "../api.ts";
 import type { Me } from "../main.tsx";
 import { localDateTime } from "../time.ts";
+import { OnCallTimeline } from "./OnCallTimeline.tsx";
 
 type OnCallAnswer = Schemas["OnCall"];
 
@@ -9,6 +10,7 @@ type OnCallAnswer = Schemas["OnCall"];
 export function OnCall({ me }: { me: Me }) {
   const [items, setItems] = useState<OnCallAnswer[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [shown, setShown] = useState<{ id: string; name: string } | null>(null);
 
   useEffect(() => {
     const load = async () => {
@@ -45,7 +47,11 @@ export function OnCall({ me }: { me: Me }) {
           <tbody>
             {items.map((item) => (
               <tr key={item.schedule.id}>
-                <th scope="row">{item.schedule.name}</th>
+                <th scope="row">
+                  <button type="button" class="link" aria-pressed={shown?.id === item.schedule.id} onClick={() => setShown({ id: item.schedule.id, name: item.schedule.name })}>
+                    {item.schedule.name}
+                  </button>
+                </th>
                 <td>{item.current ? item.current.person.name + (item.current.override ? " (override)" : "") : <span class="gap">No one</span>}</td>
                 <td>{item.current ? localDateTime(item.current.until, me.timeZone) : "—"}</td>
                 <td>{item.next ? `${item.next.person?.name ?? "No one"} from ${localDateTime(item.next.from, me.timeZone)}` : "—"}</td>
@@ -54,6 +60,7 @@ export function OnCall({ me }: { me: Me }) {
           </tbody>
         </table>
       )}
+      {items && items.length > 0 && <OnCallTimeline me={me} scheduleId={(shown ?? items[0]!.schedule).id} scheduleName={(shown ?? items[0]!.schedule).name} />}
     </section>
   );
 }
