@@ -124,6 +124,11 @@ describe("an agent's open shift taken by a colleague, with lead approval", () =>
     const early = await carol.post(`/v1/swaps/${offer.body.id}/complete`);
     expect(early.status).toBe(409);
     expect(early.body.code).toBe("invalid_transition");
+    // The lead finds it in the team's list of what waits for approval; a member sees only their own there.
+    const waiting = await lead.get(`/v1/swaps?teamId=${teamId}&status=accepted`);
+    expect(waiting.body.items.map((s: any) => s.id)).toEqual([offer.body.id]);
+    expect((await lead.get("/v1/swaps?status=accepted")).body.items.map((s: any) => s.id)).not.toContain(offer.body.id);
+    expect((await bob.get(`/v1/swaps?teamId=${teamId}&status=accepted`)).body.items).toEqual([]);
     const notLead = await carol.post(`/v1/swaps/${offer.body.id}/approve`);
     expect(notLead.status).toBe(403);
     expect((await lead.post(`/v1/swaps/${offer.body.id}/approve`)).body.swap.status).toBe("approved");

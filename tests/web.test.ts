@@ -226,7 +226,7 @@ describe.skipIf(!run)("the web app in Chromium", () => {
 
   it("a lead sees next week's gap, picks a candidate and fills it with a shift in one click", async () => {
     const lead = await t.person({ role: "lead", name: "Lena Lead", timeZone: ZONE });
-    const team = await t.team({ name: "Live chat", timeZone: ZONE, minShiftMinutes: 240 });
+    const team = await t.team({ name: "Live chat", timeZone: ZONE, minShiftMinutes: 240, swapApprovalRequired: true });
     for (const [p, isLead] of [[lead, true], [ann, false], [ben, false]] as const) {
       expect((await t.admin.post(`/v1/teams/${team.id}/members`, { personId: p.personId, isLead })).status).toBe(201);
     }
@@ -250,6 +250,19 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     await expect.poll(() => l.page.getByRole("status").first().textContent()).toContain("Scheduled Ann Archer");
     await expect.poll(() => l.page.locator(".agenda li button", { hasText: "needed" }).count()).toBe(0);
     await expect.poll(() => l.page.locator(".heatmap td.short").count()).toBe(0);
+    // Ann gives that shift to Ben, who accepts; the team wants a lead's approval, which the lead gives here.
+    const week = { from: new Date().toISOString(), to: new Date(Date.now() + 21 * 86_400_000).toISOString() };
+    const shift = (await t.admin.get(`/v1/shifts?teamId=${team.id}&from=${week.from}&to=${week.to}`)).body.items[0];
+    expect(shift.personId).toBe(ann.personId);
+    const swap = await ann.post("/v1/swaps", { kind: "give_away", counterpartId: ben.personId, offered: { kind: "shift", id: shift.id } });
+    expect(swap.status, JSON.stringify(swap.body)).toBe(201);
+    expect((await ben.post(`/v1/swaps/${swap.body.id}/accept`)).body.swap.status).toBe("accepted");
+    await l.page.getByRole("link", { name: "On call" }).click();
+    await l.page.getByRole("link", { name: "Coverage" }).click();
+    const approval = l.page.locator(".agenda li", { hasText: "Ann Archer → Ben Baker" });
+    await approval.getByRole("button", { name: "Approve" }).click();
+    await expect.poll(() => l.page.getByRole("status").first().textContent()).toContain("Swap approved");
+    expect((await t.admin.get(`/v1/swaps/${swap.body.id}`)).body.status).toBe("approved");
     // A member has no coverage page.
     const b = await signedIn(ben);
     expect(await b.page.getByRole("link", { name: "Coverage" }).count()).toBe(0);

@@ -329,12 +329,14 @@ export async function getSwap(ctx: ServiceContext, id: string): Promise<Swap> {
   return visible;
 }
 
-export async function listSwaps(ctx: ServiceContext, filter: { personId?: string | undefined; status?: Swap["status"] | undefined }, page: PageRequest) {
+export async function listSwaps(ctx: ServiceContext, filter: { personId?: string | undefined; teamId?: string | undefined; status?: Swap["status"] | undefined }, page: PageRequest) {
   const scope = readableSwaps(ctx.actor);
-  const personId = filter.personId ?? (scope.all ? undefined : ctx.actor.personId);
+  // By default my own swaps; a team's (as far as I may read them) when one is named.
+  const personId = filter.personId ?? (scope.all || filter.teamId ? undefined : ctx.actor.personId);
   const rows = await createSwapRepository(ctx.db).list(
     and(
       personId ? or(eq(swaps.requesterId, personId), eq(swaps.counterpartId, personId)) : undefined,
+      filter.teamId ? eq(swaps.teamId, filter.teamId) : undefined,
       scope.all ? undefined : readableBy(scope),
       statusCondition(filter.status, ctx.now),
       afterCursor(swaps.createdAt, swaps.id, page.cursor),

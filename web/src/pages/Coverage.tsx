@@ -8,6 +8,7 @@ type Coverage = Schemas["Coverage"];
 type Shortfall = Coverage["shortfalls"][number];
 type Candidates = Schemas["CoverageCandidates"];
 type TimeOff = Schemas["TimeOff"];
+type Swap = Schemas["Swap"];
 
 const DAY_MS = 86_400_000;
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
@@ -34,6 +35,7 @@ export function CoverageView({ me }: { me: Me }) {
   const [gap, setGap] = useState<Shortfall | null>(null);
   const [candidates, setCandidates] = useState<Candidates | null>(null);
   const [pending, setPending] = useState<TimeOff[]>([]);
+  const [swaps, setSwaps] = useState<Swap[]>([]);
   const [names, setNames] = useState<Map<string, string>>(new Map());
   const [message, setMessage] = useState<{ kind: "error" | "ok"; text: string } | null>(null);
 
@@ -53,11 +55,13 @@ export function CoverageView({ me }: { me: Me }) {
 
   const load = async () => {
     if (!teamId) return;
-    const [cov, off, members] = await Promise.all([
+    const [cov, off, members, accepted] = await Promise.all([
       api.GET("/v1/teams/{id}/coverage", { params: { path: { id: teamId }, query: { from: from.toISOString(), to: to.toISOString() } } }),
       api.GET("/v1/time-off", { params: { query: { teamId, status: "requested", limit: 100 } } }),
       api.GET("/v1/teams/{id}/members", { params: { path: { id: teamId }, query: { limit: 200 } } }),
+      api.GET("/v1/swaps", { params: { query: { teamId, status: "accepted", limit: 100 } } }),
     ]);
+    setSwaps((accepted.data?.items ?? []).filter((w) => w.requiresApproval && w.teamId === teamId));
     setNames(new Map((members.data?.items ?? []).map((m) => [m.personId, m.person.name])));
     // A slow answer for a week no longer shown is dropped (the label and the data always agree).
     if (cov.data) setCoverage((shown) => (Date.parse(cov.data.from) === weekStart(new Date(), weekRef.current).getTime() ? cov.data : shown));
@@ -102,6 +106,12 @@ export function CoverageView({ me }: { me: Me }) {
   const decide = async (t: TimeOff, verb: "approve" | "deny") => {
     const { error } = verb === "approve" ? await api.POST("/v1/time-off/{id}/approve", { params: { path: { id: t.id } }, body: {} }) : await api.POST("/v1/time-off/{id}/deny", { params: { path: { id: t.id } }, body: {} });
     setMessage(error ? { kind: "error", text: problemText(error) } : { kind: "ok", text: verb === "approve" ? "Time off approved." : "Time off denied." });
+    await load();
+  };
+
+  const approveSwap = async (w: Swap, verb: "approve" | "cancel") => {
+    const { error } = verb === "approve" ? await api.POST("/v1/swaps/{id}/approve", { params: { path: { id: w.id } } }) : await api.POST("/v1/swaps/{id}/cancel", { params: { path: { id: w.id } } });
+    setMessage(error ? { kind: "error", text: problemText(error) } : { kind: "ok", text: verb === "approve" ? "Swap approved: either of the two completes it." : "Swap turned down." });
     await load();
   };
 
@@ -193,6 +203,21 @@ export function CoverageView({ me }: { me: Me }) {
             </ul>
           )}
         </div>
+      )}
+      <h2>Swaps to approve</h2>
+      {swaps.length === 0 ? (
+        <p>Nothing waiting.</p>
+      ) : (
+        <ul class="agenda">
+          {swaps.map((w) => (
+            <li key={w.id}>
+              {names.get(w.requesterId) ?? "A member"} → {w.counterpartId ? names.get(w.counterpartId) ?? "a member" : "anyone"}: {w.offered.start ? localDateTime(w.offered.start, zone) : w.offered.kind}
+              {w.requested?.start ? ` for ${localDateTime(w.requested.start, zone)}` : ""}{" "}
+              <button type="button" onClick={() => void approveSwap(w, "approve")}>Approve</button>{" "}
+              <button type="button" onClick={() => void approveSwap(w, "cancel")}>Turn down</button>
+            </li>
+          ))}
+        </ul>
       )}
       <h2>Time off to decide</h2>
       {pending.length === 0 ? (

@@ -83,7 +83,15 @@ export const swapRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: "Swaps I am part of (admins: all); with personId, that person's swaps I may read (as a party or a lead of the swap's team)",
-        querystring: Type.Object({ ...PageQuery, personId: Type.Optional(Uuid), status: Type.Optional(Status) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          {
+            ...PageQuery,
+            personId: Type.Optional(Uuid),
+            teamId: Type.Optional(Type.String({ format: "uuid", description: "The swaps of a team's assignments (a lead's list of what waits for approval); still only those you may read" })),
+            status: Type.Optional(Status),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: SwapPage, ...errorResponses(400, 401) },
       },
     },
