@@ -312,7 +312,16 @@ describe.skipIf(!run)("the web app in Chromium", () => {
 
     const b = await signedIn(ben);
     const url = `${base}/duty?program=${program.body.id}&month=${monthText}`;
-    await b.page.goto(url); // the first load: assets fetched and cached
+    // The very first load, in a browser context that has fetched nothing yet (signed in by a stored token).
+    const token = (await t.admin.post("/v1/tokens", { name: "cold", personId: ben.personId })).body.token as string;
+    const context = await browser.newContext({ timezoneId: ZONE });
+    await context.addInitScript(`localStorage.setItem("rota.token", ${JSON.stringify(token)})`);
+    const cold = { context, page: await context.newPage() };
+    await cold.page.goto(url);
+    await cold.page.locator("button.slot").nth(199).waitFor({ timeout: 15_000 });
+    const coldMs = (await cold.page.evaluate("performance.now()")) as number;
+    await cold.context.close();
+    await b.page.goto(url);
     await expect.poll(() => b.page.locator("button.slot").count(), { timeout: 15_000 }).toBe(200);
     const timings: number[] = [];
     for (let i = 0; i < 3; i++) {
@@ -323,7 +332,7 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     expect(await b.page.locator("button.slot.full").count()).toBe(200);
     await b.page.screenshot({ path: `${shots}duty-calendar-1000-people.png`, fullPage: true });
     const median = timings.sort((x, y) => x - y)[1]!;
-    console.log(`web: 200-slot month drawn ${Math.round(median)} ms after navigation (median of 3 reloads: ${timings.map(Math.round).join(", ")} ms)`);
+    console.log(`web: 200-slot month drawn ${Math.round(median)} ms after navigation (median of 3 reloads: ${timings.map(Math.round).join(", ")} ms; first load with nothing cached ${Math.round(coldMs)} ms)`);
     await b.context.close();
   });
 });
