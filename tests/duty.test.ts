@@ -126,8 +126,19 @@ describe("duty programs and slots", () => {
 });
 
 describe("booking", () => {
-  it("Tate books a slot; the calendar shows him there with one free seat", async () => {
+  it("Tate books a slot; the calendar shows him there with one free seat (and a poller's ETag stops matching)", async () => {
+    const url = `/v1/duty-programs/${programId}/slots?month=${month}`;
+    const before = await dan.get(url);
+    const etag = String(before.headers.etag);
+    expect(etag).toMatch(/^W\/"[A-Za-z0-9_-]{27}"$/);
+    // Dan's page re-reads the month: nothing changed, an empty 304.
+    const unchanged = await dan.get(url, { "if-none-match": etag });
+    expect(unchanged.status).toBe(304);
+    expect(unchanged.raw.body).toBe("");
     const res = await tate.post(`/v1/duty-slots/${slots[0].id}/bookings`, {});
+    const changed = await dan.get(url, { "if-none-match": etag });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.etag).not.toBe(etag);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ personId: tate.personId, slotId: slots[0].id, month, start: slots[0].start });
     const calendar = (await dan.get(`/v1/duty-programs/${programId}/slots?month=${month}`)).body.items;

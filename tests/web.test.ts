@@ -109,6 +109,9 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     // Ben's calendar re-reads the month every 3 s.
     await expect.poll(() => slotButton(b.page, slots[0]!.id).textContent(), { timeout: 8000 }).toContain("full");
     expect(await slotButton(b.page, slots[0]!.id).isDisabled()).toBe(true);
+    // Its next re-read sends the month's ETag back: nothing changed since, so an empty 304.
+    const reread = await b.page.waitForResponse((r) => r.url().includes("/slots?"), { timeout: 8000 });
+    expect(reread.status()).toBe(304);
     await a.context.close();
     await b.context.close();
   });

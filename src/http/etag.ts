@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { DomainError } from "../domain/errors.ts";
 
@@ -27,4 +28,17 @@ export function ifMatchVersions(request: FastifyRequest): number[] | undefined {
     throw new DomainError("precondition_failed", `If-Match ${header} names no version of this resource; send the ETag you received`);
   }
   return versions;
+}
+
+/** If-None-Match: a list of entity tags or `*`; weak tags compare equal to strong ones (RFC 9110 §13.1.2). */
+export function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === "*") return true;
+  const bare = etag.replace(/^W\//, "");
+  return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === bare);
+}
+
+/** A weak ETag from what a read answers (its JSON), for reads polled by clients: a 304 when unchanged. */
+export function contentEtag(body: unknown): string {
+  return `W/"${createHash("sha256").update(JSON.stringify(body)).digest("base64url").slice(0, 27)}"`;
 }

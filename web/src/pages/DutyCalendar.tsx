@@ -40,15 +40,28 @@ export function DutyCalendar({ me }: { me: Me }) {
     });
   }, []);
 
+  // The month's ETag as last drawn: the 3-second re-reads send it and get an empty 304 while nothing changed.
+  const etagRef = useRef<{ key: string; etag: string } | null>(null);
   const load = async () => {
     if (!programId) return;
-    const { data, error } = await api.GET("/v1/duty-programs/{id}/slots", { params: { path: { id: programId }, query: { month } } });
+    const key = `${programId}|${month}`;
+    const etag = etagRef.current?.key === key ? etagRef.current.etag : undefined;
+    const { data, error, response } = await api.GET("/v1/duty-programs/{id}/slots", {
+      params: { path: { id: programId }, query: { month } },
+      ...(etag ? { headers: { "if-none-match": etag } } : {}),
+    });
+    if (response.status === 304) return;
     // A late answer for a month or program no longer shown is dropped.
-    if (data) setSlots((shown) => (data.month === shownRef.current.month && data.programId === shownRef.current.programId ? data.items : shown));
-    else setMessage({ kind: "error", text: problemText(error) });
+    if (data) {
+      if (data.month !== shownRef.current.month || data.programId !== shownRef.current.programId) return;
+      const received = response.headers.get("etag");
+      etagRef.current = received ? { key, etag: received } : null;
+      setSlots(data.items);
+    } else setMessage({ kind: "error", text: problemText(error) });
   };
   useEffect(() => {
     if (programId) history.replaceState(null, "", `${location.pathname}?program=${programId}&month=${month}`);
+    etagRef.current = null;
     setSlots(null);
     void load();
     const timer = setInterval(() => void load(), REFRESH_MS);

@@ -16,7 +16,7 @@ import {
   updateProgram,
   updateSlot,
 } from "../../../services/duty.ts";
-import { ifMatchVersions, withEtag } from "../../etag.ts";
+import { contentEtag, ifMatchVersions, matchesEtag, withEtag } from "../../etag.ts";
 import { HoursException, IdParams, Instant, NoContent, Page, PageQuery, StringEnum, TimeZoneName, Uuid, WeeklyWindow, errorResponses, named } from "../../schemas.ts";
 import { Person, Skill } from "../people/schemas.ts";
 
@@ -217,17 +217,23 @@ export const dutyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: "The company-wide duty calendar of a month: slots, who booked them, free seats",
+        description: "Carries a weak `ETag` of its content: a client polling for others' bookings sends it back as `If-None-Match` and gets 304 while nothing changed.",
         params: IdParams,
         querystring: Type.Object({ month: Month }, { additionalProperties: false }),
         response: {
           200: Type.Object({ programId: Uuid, month: Type.String(), timeZone: Type.String(), items: Type.Array(CalendarSlot) }),
+          304: { description: "Not modified: the month is as the client has it (no body)" },
           ...errorResponses(400, 401, 404, 422),
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const result = await listSlots(request.ctx, request.params.id, request.query.month);
-      return { ...result, items: result.items.map(slotView) };
+      const body = { ...result, items: result.items.map(slotView) };
+      const etag = contentEtag(body);
+      reply.header("etag", etag);
+      if (matchesEtag(request.headers["if-none-match"], etag)) return reply.code(304).send();
+      return body;
     },
   );
 

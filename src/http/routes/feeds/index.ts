@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { createFeed, getFeed, listFeeds, revokeFeed, serveFeed } from "../../../services/feeds.ts";
 import { problem, sendProblem } from "../../plugins/errors.ts";
+import { matchesEtag } from "../../etag.ts";
 import { baseUrl } from "../../public-url.ts";
 import { CalendarSubjectKind, IdParams, Instant, NoContent, Page, PageQuery, Uuid, calendarEventOptions, errorResponses, optionalEventOptions, named } from "../../schemas.ts";
 
@@ -47,13 +48,6 @@ const FeedCreate = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** If-None-Match: a list of entity tags or `*`; weak tags compare equal to strong ones (RFC 9110 §13.1.2). */
-function matchesEtag(header: string | undefined, etag: string): boolean {
-  if (!header) return false;
-  if (header.trim() === "*") return true;
-  return header.split(",").some((tag) => tag.trim().replace(/^W\//, "") === etag);
-}
 
 export const feedRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
