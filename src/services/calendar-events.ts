@@ -38,6 +38,23 @@ export interface EventSource {
   includeCoworkers: boolean;
 }
 
+/** Which column of a feed or target row holds the subject of each kind. */
+export const SUBJECT_COLUMN = { person: "personId", team: "teamId", schedule: "scheduleId", duty_program: "programId" } as const;
+
+/** The subject and options of a feed or sync target, as the API shows them. */
+export function publicationView(row: EventSource & { showAsFree: boolean; pastDays: number; futureDays: number }) {
+  return {
+    subject: { kind: row.subjectKind, id: (row.personId ?? row.teamId ?? row.scheduleId ?? row.programId)! },
+    includeTimeOff: row.includeTimeOff,
+    includeGaps: row.includeGaps,
+    includeFreeSeats: row.includeFreeSeats,
+    includeCoworkers: row.includeCoworkers,
+    showAsFree: row.showAsFree,
+    pastDays: row.pastDays,
+    futureDays: row.futureDays,
+  };
+}
+
 /** The options as a caller gives them (all optional; the table's defaults fill the rest). */
 export interface EventOptionsInput {
   includeTimeOff?: boolean | undefined;
@@ -321,5 +338,14 @@ export async function calendarSubjectOf(db: Db, subject: { kind: FeedSubjectKind
     }
     default:
       throw new DomainError("validation", `Unknown subject kind ${String(subject.kind)}`, { field: "subject.kind" });
+  }
+}
+
+/** The policy's facts about a feed's or target's subject; one that is gone counts as company-wide (admins manage it). */
+export async function publishedSubjectFacts(db: Db, row: EventSource): Promise<FeedSubjectFacts> {
+  try {
+    return (await calendarSubjectOf(db, publicationView({ ...row, showAsFree: false, pastDays: 0, futureDays: 0 }).subject)).facts;
+  } catch {
+    return { kind: "duty_program" };
   }
 }

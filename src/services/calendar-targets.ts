@@ -5,9 +5,9 @@ import type { CalendarTarget, FeedSubjectKind } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
 import type { GoogleCredentials } from "../calendar/google/client.ts";
 import { audit } from "./audit.ts";
-import { calendarSubjectOf, type EventOptionsInput } from "./calendar-events.ts";
+import { SUBJECT_COLUMN, calendarSubjectOf, publicationView, publishedSubjectFacts, type EventOptionsInput } from "./calendar-events.ts";
 import type { ServiceContext } from "./context.ts";
-import { authorize, checkVersion, notFound, type FeedSubjectFacts } from "./policy.ts";
+import { authorize, checkVersion, notFound } from "./policy.ts";
 import { requireSecretBox } from "./secrets.ts";
 
 /*
@@ -40,19 +40,12 @@ export function targetView(t: CalendarTarget) {
     id: t.id,
     name: t.name,
     ownerId: t.ownerId,
-    subject: { kind: t.subjectKind, id: (t.personId ?? t.teamId ?? t.scheduleId ?? t.programId)! },
+    ...publicationView(t),
     calendarId: t.calendarId,
     credentials:
       t.credentialKind === "service_account"
         ? { kind: t.credentialKind, clientEmail: t.credentialHint, delegatedUser: t.delegatedUser }
         : { kind: t.credentialKind, clientId: t.credentialHint },
-    includeTimeOff: t.includeTimeOff,
-    includeGaps: t.includeGaps,
-    includeFreeSeats: t.includeFreeSeats,
-    includeCoworkers: t.includeCoworkers,
-    showAsFree: t.showAsFree,
-    pastDays: t.pastDays,
-    futureDays: t.futureDays,
     status: t.status,
     lastSyncedAt: t.lastSyncedAt,
     lastAttemptAt: t.lastAttemptAt,
@@ -98,8 +91,6 @@ function optionsOf(input: EventOptionsInput, subjectKind: FeedSubjectKind): Cale
   return out;
 }
 
-const SUBJECT_COLUMN = { person: "personId", team: "teamId", schedule: "scheduleId", duty_program: "programId" } as const;
-
 /** Creates a target and asks for its first sync; 503 secret_key_missing when the server cannot seal the credentials. */
 export async function createCalendarTarget(ctx: ServiceContext, input: TargetInput) {
   const { facts, name } = await calendarSubjectOf(ctx.db, input.subject);
@@ -129,18 +120,10 @@ export async function createCalendarTarget(ctx: ServiceContext, input: TargetInp
   });
 }
 
-function subjectFacts(ctx: ServiceContext, target: CalendarTarget): Promise<FeedSubjectFacts> {
-  const view = targetView(target);
-  return calendarSubjectOf(ctx.db, view.subject).then(
-    (s) => s.facts,
-    () => ({ kind: "duty_program" }) as FeedSubjectFacts,
-  );
-}
-
 async function managed(ctx: ServiceContext, id: string): Promise<CalendarTarget> {
   const target = await createCalendarTargetRepository(ctx.db).findById(id);
   if (!target) throw notFound("calendar target", id);
-  authorize(ctx.actor, "calendarTarget.manage", { ownerId: target.ownerId, subject: await subjectFacts(ctx, target) });
+  authorize(ctx.actor, "calendarTarget.manage", { ownerId: target.ownerId, subject: await publishedSubjectFacts(ctx.db, target) });
   return target;
 }
 

@@ -8,10 +8,10 @@ import { DomainError } from "../domain/errors.ts";
 import { DAY_MS } from "../domain/interval.ts";
 import type { Segment } from "../domain/schedule.ts";
 import { audit } from "./audit.ts";
-import { calendarSubjectOf, calendarWindow, draftEvents, subjectNameOf, type BuildOptions, type DraftEvent, type EventOptions, type EventOptionsInput, type TimelineCache } from "./calendar-events.ts";
+import { SUBJECT_COLUMN, calendarSubjectOf, calendarWindow, publicationView, publishedSubjectFacts, draftEvents, subjectNameOf, type BuildOptions, type DraftEvent, type EventOptions, type EventOptionsInput, type TimelineCache } from "./calendar-events.ts";
 import type { ServiceContext } from "./context.ts";
 import { actorTeamIds } from "./facts.ts";
-import { authorize, notFound, type FeedSubjectFacts } from "./policy.ts";
+import { authorize, notFound } from "./policy.ts";
 import { hashToken } from "./tokens.ts";
 
 /*
@@ -127,21 +127,13 @@ export function feedView(feed: CalendarFeed) {
     id: feed.id,
     name: feed.name,
     ownerId: feed.ownerId,
-    subject: { kind: feed.subjectKind, id: (feed.personId ?? feed.teamId ?? feed.scheduleId ?? feed.programId)! },
+    ...publicationView(feed),
     prefix: feed.prefix,
-    includeTimeOff: feed.includeTimeOff,
-    includeGaps: feed.includeGaps,
-    includeFreeSeats: feed.includeFreeSeats,
-    includeCoworkers: feed.includeCoworkers,
-    showAsFree: feed.showAsFree,
-    pastDays: feed.pastDays,
-    futureDays: feed.futureDays,
     createdAt: feed.createdAt,
     revokedAt: feed.revokedAt,
   };
 }
 
-const SUBJECT_COLUMN = { person: "personId", team: "teamId", schedule: "scheduleId", duty_program: "programId" } as const;
 
 /** Creates a subscription and returns its secret token, once. */
 export async function createFeed(ctx: ServiceContext, input: FeedInput) {
@@ -156,7 +148,7 @@ export async function createFeed(ctx: ServiceContext, input: FeedInput) {
       ownerId: ctx.actor.personId,
       name: input.name ?? name,
       subjectKind: input.subject.kind,
-      [SUBJECT_COLUMN[input.subject.kind as keyof typeof SUBJECT_COLUMN]]: input.subject.id,
+      [SUBJECT_COLUMN[input.subject.kind]]: input.subject.id,
       prefix: token.slice(0, FEED_TOKEN_PREFIX.length + 6),
       tokenHash: hashToken(token),
       includeTimeOff: input.includeTimeOff ?? false,
@@ -174,9 +166,7 @@ export async function createFeed(ctx: ServiceContext, input: FeedInput) {
 }
 
 async function manageable(ctx: ServiceContext, feed: CalendarFeed): Promise<void> {
-  const view = feedView(feed);
-  const { facts } = await calendarSubjectOf(ctx.db, view.subject).catch(() => ({ facts: { kind: "duty_program" } as FeedSubjectFacts }));
-  authorize(ctx.actor, "feed.manage", { ownerId: feed.ownerId, subject: facts });
+  authorize(ctx.actor, "feed.manage", { ownerId: feed.ownerId, subject: await publishedSubjectFacts(ctx.db, feed) });
 }
 
 export async function listFeeds(ctx: ServiceContext, ownerId: string | undefined, page: PageRequest) {
