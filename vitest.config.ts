@@ -23,7 +23,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "web/src/**/*.test.ts"],
           env: { TZ: "Pacific/Chatham" },
         },
       },

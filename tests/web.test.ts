@@ -212,6 +212,14 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     const a = await signedIn(ann);
     await a.page.getByRole("link", { name: "My schedule" }).click();
     await a.page.getByRole("heading", { name: "My schedule" }).waitFor();
+    // The week view puts the shift on its day, in Ann's zone.
+    await a.page.getByRole("button", { name: "Week", exact: true }).click();
+    const day = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(start);
+    expect(await a.page.locator(".toolbar .month").textContent()).toMatch(/^Week of \d{4}-\d{2}-\d{2}$/);
+    if (!(await a.page.locator(`.week-view li[data-day="${day}"]`).count())) await a.page.getByRole("button", { name: "Next week" }).click();
+    await expect.poll(() => a.page.locator(`.week-view li[data-day="${day}"] .block.shift`).count()).toBe(1);
+    await a.page.screenshot({ path: `${shots}my-schedule-week.png`, fullPage: true });
+    await a.page.getByRole("button", { name: "List", exact: true }).click();
     await a.page.locator(".agenda li", { has: a.page.locator(".kind.shift") }).getByRole("button", { name: "Offer to anyone" }).click();
     await expect.poll(() => a.page.getByRole("status").first().textContent()).toContain("Offered");
     await a.page.screenshot({ path: `${shots}my-schedule.png`, fullPage: true });
@@ -257,9 +265,20 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     const week = { from: new Date().toISOString(), to: new Date(Date.now() + 21 * 86_400_000).toISOString() };
     const shift = (await t.admin.get(`/v1/shifts?teamId=${team.id}&from=${week.from}&to=${week.to}`)).body.items[0];
     expect(shift.personId).toBe(ann.personId);
-    const swap = await ann.post("/v1/swaps", { kind: "give_away", counterpartId: ben.personId, offered: { kind: "shift", id: shift.id } });
-    expect(swap.status, JSON.stringify(swap.body)).toBe(201);
+    // She gives it to him by name from My schedule.
+    const a = await signedIn(ann);
+    await a.page.getByRole("link", { name: "My schedule" }).click();
+    await a.page.locator(".agenda li", { has: a.page.locator(".kind.shift") }).getByRole("button", { name: "Give or trade…" }).click();
+    const panel = a.page.getByRole("region", { name: "Give or trade" });
+    await panel.getByLabel("Find a person").fill("Ben");
+    await expect.poll(() => panel.getByLabel("To").inputValue()).toBe(ben.personId);
+    await panel.getByRole("button", { name: "Offer", exact: true }).click();
+    await expect.poll(() => a.page.getByRole("status").first().textContent()).toContain("Offered to Ben Baker");
+    const swaps = (await ben.get("/v1/swaps?status=pending")).body.items.filter((w: { offered: { id: string } }) => w.offered.id === shift.id);
+    expect(swaps.map((w: { kind: string; counterpartId: string }) => [w.kind, w.counterpartId])).toEqual([["give_away", ben.personId]]);
+    const swap = { body: swaps[0] };
     expect((await ben.post(`/v1/swaps/${swap.body.id}/accept`)).body.swap.status).toBe("accepted");
+    await a.context.close();
     await l.page.getByRole("link", { name: "On call" }).click();
     await l.page.getByRole("link", { name: "Coverage" }).click();
     const approval = l.page.locator(".agenda li", { hasText: "Ann Archer → Ben Baker" });
@@ -286,6 +305,10 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     await phone.page.getByRole("link", { name: "My schedule" }).click();
     await phone.page.getByRole("heading", { name: "Request time off" }).waitFor();
     expect(await audit(phone.page)).toEqual([]);
+    await phone.page.getByRole("button", { name: "Week", exact: true }).click();
+    await phone.page.locator(".week-view").waitFor();
+    expect(await audit(phone.page)).toEqual([]);
+    expect(await phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
 
     await phone.page.goto(`${base}/sign-in`);
     expect(await audit(phone.page)).toEqual([]);

@@ -41,3 +41,40 @@ export function shiftMonth(month: string, by: number): string {
   const d = new Date(Date.UTC(year, m - 1 + by, 1));
   return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, "0")}`;
 }
+
+/** A date (YYYY-MM-DD) plus n days. */
+export function addDays(date: string, n: number): string {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+
+/** Monday = 0 … Sunday = 6. */
+export function weekdayIndex(date: string): number {
+  return (new Date(`${date}T00:00:00Z`).getUTCDay() + 6) % 7;
+}
+
+/** The Monday of the week holding `date`. */
+export function mondayOf(date: string): string {
+  return addDays(date, -weekdayIndex(date));
+}
+
+/** Local wall time minus UTC, in ms, of a zone at an instant. */
+function offsetAt(at: number, zone: string): number {
+  const parts = formatter(zone, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" }).formatToParts(new Date(at));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+  return Date.UTC(get("year"), get("month") - 1, get("day"), get("hour"), get("minute"), get("second")) - Math.floor(at / 1000) * 1000;
+}
+
+/**
+ * The first instant of a local date in a zone: its midnight, or, where a DST
+ * change skips midnight (America/Santiago, say), the instant the day begins.
+ * The offsets a day before and after bracket any change on that day.
+ */
+export function startOfDay(date: string, zone: string): Date {
+  const wall = Date.parse(`${date}T00:00:00Z`);
+  const candidates = [offsetAt(wall - 86_400_000, zone), offsetAt(wall + 86_400_000, zone)]
+    .map((offset) => wall - offset)
+    .filter((at) => localDate(new Date(at), zone) === date)
+    .sort((a, b) => a - b);
+  return new Date(candidates.find((at) => localTime(new Date(at), zone) === "00:00") ?? candidates[0] ?? wall);
+}

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, problemText, type Schemas } from "../api.ts";
 import type { Me } from "../main.tsx";
-import { localDate, localDateTime, localTime } from "../time.ts";
+import { addDays, localDate, localDateTime, localTime, mondayOf, startOfDay } from "../time.ts";
 
 type Team = Schemas["Team"];
 type Coverage = Schemas["Coverage"];
@@ -10,15 +10,7 @@ type Candidates = Schemas["CoverageCandidates"];
 type TimeOff = Schemas["TimeOff"];
 type Swap = Schemas["Swap"];
 
-const DAY_MS = 86_400_000;
 const HOURS = Array.from({ length: 24 }, (_, h) => h);
-
-/** Monday 00:00 UTC of the week holding `at`, plus `weeks`. */
-function weekStart(at: Date, weeks = 0): Date {
-  const day = Math.floor(at.getTime() / DAY_MS);
-  const monday = day - ((new Date(day * DAY_MS).getUTCDay() + 6) % 7);
-  return new Date((monday + weeks * 7) * DAY_MS);
-}
 
 /**
  * The lead's week: required against scheduled per requirement and skill as a
@@ -29,8 +21,6 @@ export function CoverageView({ me }: { me: Me }) {
   const [teams, setTeams] = useState<Team[] | null>(null);
   const [teamId, setTeamId] = useState<string | null>(null);
   const [week, setWeek] = useState(0);
-  const weekRef = useRef(0);
-  weekRef.current = week;
   const [coverage, setCoverage] = useState<Coverage | null>(null);
   const [gap, setGap] = useState<Shortfall | null>(null);
   const [candidates, setCandidates] = useState<Candidates | null>(null);
@@ -48,10 +38,15 @@ export function CoverageView({ me }: { me: Me }) {
     });
   }, []);
 
-  const from = weekStart(new Date(), week);
-  const to = new Date(from.getTime() + 7 * DAY_MS);
   const team = teams?.find((t) => t.id === teamId);
   const zone = team?.timeZone ?? me.timeZone;
+  // The team's week: Monday 00:00 to Monday 00:00 in its own zone (168 hours, or 167 or 169 across a DST change).
+  const monday = addDays(mondayOf(localDate(new Date(), zone)), week * 7);
+  const days = Array.from({ length: 7 }, (_, d) => addDays(monday, d));
+  const from = startOfDay(monday, zone);
+  const to = startOfDay(addDays(monday, 7), zone);
+  const shownFrom = useRef(0);
+  shownFrom.current = from.getTime();
 
   const load = async () => {
     if (!teamId) return;
@@ -64,7 +59,7 @@ export function CoverageView({ me }: { me: Me }) {
     setSwaps((accepted.data?.items ?? []).filter((w) => w.requiresApproval && w.teamId === teamId));
     setNames(new Map((members.data?.items ?? []).map((m) => [m.personId, m.person.name])));
     // A slow answer for a week no longer shown is dropped (the label and the data always agree).
-    if (cov.data) setCoverage((shown) => (Date.parse(cov.data.from) === weekStart(new Date(), weekRef.current).getTime() ? cov.data : shown));
+    if (cov.data) setCoverage((shown) => (Date.parse(cov.data.from) === shownFrom.current ? cov.data : shown));
     else setMessage({ kind: "error", text: problemText(cov.error) });
     setPending(off.data?.items ?? []);
   };
@@ -85,7 +80,6 @@ export function CoverageView({ me }: { me: Me }) {
     }
     return cells;
   }, [coverage, zone]);
-  const days = Array.from({ length: 7 }, (_, d) => localDate(new Date(from.getTime() + d * DAY_MS + 12 * 3_600_000), zone));
 
   const pick = async (s: Shortfall) => {
     setGap(s);
