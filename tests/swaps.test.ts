@@ -67,7 +67,7 @@ describe("the Drift trade: Alice's Tuesday slot for Bob's Thursday slot", () => 
     return { programId, tuesday, thursday, aliceBooking: a.body.id, bobBooking: b.body.id };
   }
 
-  it("trade, accept, complete: both keep their one slot of the month (quota holds), swapped", async () => {
+  it("trade and accept, which completes it (no approval needed): both keep their one slot of the month (quota holds), swapped", async () => {
     const p = await programWith(1440);
     const swap = await alice.post("/v1/swaps", {
       kind: "trade",
@@ -80,13 +80,16 @@ describe("the Drift trade: Alice's Tuesday slot for Bob's Thursday slot", () => 
     const own = await alice.post(`/v1/swaps/${swap.body.id}/accept`);
     expect(own.status).toBe(403);
     expect(own.headers["content-type"]).toContain("application/problem+json");
-    expect((await bob.post(`/v1/swaps/${swap.body.id}/accept`)).body.swap.status).toBe("accepted");
-    const done = await bob.post(`/v1/swaps/${swap.body.id}/complete`);
+    const done = await bob.post(`/v1/swaps/${swap.body.id}/accept`);
     expect(done.status).toBe(200);
-    expect(done.body.swap.status).toBe("completed");
+    expect(done.body.swap).toMatchObject({ status: "completed", acceptedAt: done.body.swap.completedAt });
     const rows = (await t.handle.db.select().from(dutyBookings)).filter((b) => b.programId === p.programId);
     expect(Object.fromEntries(rows.map((r) => [r.id, r.personId]))).toEqual({ [p.aliceBooking]: bob.personId, [p.bobBooking]: alice.personId });
-    const twice = await bob.post(`/v1/swaps/${swap.body.id}/complete`);
+    // A client that still completes after accepting gets the swap as it is; nothing changes.
+    const again = await bob.post(`/v1/swaps/${swap.body.id}/complete`);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ swap: done.body.swap, overrides: [] });
+    const twice = await bob.post(`/v1/swaps/${swap.body.id}/accept`);
     expect(twice.status).toBe(409);
     expect(twice.body.code).toBe("invalid_transition");
     // Alice's history shows the Thursday slot swapped in and the Tuesday one out.
@@ -95,17 +98,16 @@ describe("the Drift trade: Alice's Tuesday slot for Bob's Thursday slot", () => 
     expect(history.body.swappedOut.map((s: any) => s.id)).toEqual([p.aliceBooking]);
   });
 
-  it("after the cut-off the swap stays accepted with 409 cutoff_passed; a lead may still complete it", async () => {
+  it("after the cut-off accepting is refused with 409 cutoff_passed and the swap stays pending; a lead may still accept it for Bob", async () => {
     const p = await programWith(7 * 1440, true);
     const swap = await alice.post("/v1/swaps", { kind: "trade", counterpartId: bob.personId, offered: { kind: "duty_booking", id: p.aliceBooking }, requested: { kind: "duty_booking", id: p.bobBooking } });
-    await bob.post(`/v1/swaps/${swap.body.id}/accept`);
-    const late = await bob.post(`/v1/swaps/${swap.body.id}/complete`);
+    const late = await bob.post(`/v1/swaps/${swap.body.id}/accept`);
     expect(late.status).toBe(409);
     expect(late.body.code).toBe("cutoff_passed");
-    expect((await alice.get(`/v1/swaps/${swap.body.id}`)).body.status).toBe("accepted");
+    expect((await alice.get(`/v1/swaps/${swap.body.id}`)).body.status).toBe("pending");
     const rows = (await t.handle.db.select().from(dutyBookings)).filter((b) => b.programId === p.programId);
     expect(rows.find((r) => r.id === p.aliceBooking)!.personId).toBe(alice.personId);
-    expect((await lead.post(`/v1/swaps/${swap.body.id}/complete`)).body.swap.status).toBe("completed");
+    expect((await lead.post(`/v1/swaps/${swap.body.id}/accept`)).body.swap).toMatchObject({ status: "completed", counterpartId: bob.personId });
   });
 });
 
@@ -136,16 +138,15 @@ describe("an agent's open shift taken by a colleague, with lead approval", () =>
     expect((await t.admin.get(`/v1/shifts/${shiftId}`)).body.personId).toBe(carol.personId);
   });
 
-  it("completion re-checks: a taker who now has an overlapping shift is refused and the swap stays accepted", async () => {
+  it("accepting re-checks: a taker who now has an overlapping shift is refused and the swap stays pending", async () => {
     const teamId = await team();
     const shiftId = await shift(teamId, alice, 2, 9, 13);
     const offer = await alice.post("/v1/swaps", { kind: "give_away", counterpartId: bob.personId, offered: { kind: "shift", id: shiftId } });
-    await bob.post(`/v1/swaps/${offer.body.id}/accept`);
     await shift(teamId, bob, 2, 12, 16);
-    const res = await bob.post(`/v1/swaps/${offer.body.id}/complete`);
+    const res = await bob.post(`/v1/swaps/${offer.body.id}/accept`);
     expect(res.status).toBe(409);
     expect(res.body.code).toBe("shift_overlaps");
-    expect((await bob.get(`/v1/swaps/${offer.body.id}`)).body.status).toBe("accepted");
+    expect((await bob.get(`/v1/swaps/${offer.body.id}`)).body.status).toBe("pending");
     expect((await t.admin.get(`/v1/shifts/${shiftId}`)).body.personId).toBe(alice.personId);
   });
 
@@ -193,9 +194,9 @@ describe("the Elementary vacation", () => {
 
     const swapId = approved.body.openSwapIds[0];
     expect((await bob.get("/v1/swaps/open")).body.items.map((s: any) => s.id)).toContain(swapId);
-    expect((await bob.post(`/v1/swaps/${swapId}/accept`)).status).toBe(200);
-    const done = await bob.post(`/v1/swaps/${swapId}/complete`);
+    const done = await bob.post(`/v1/swaps/${swapId}/accept`);
     expect(done.status).toBe(200);
+    expect(done.body.swap.status).toBe("completed");
     expect(done.body.overrides).toHaveLength(1);
     const overrides = await lead.get(`/v1/schedules/${schedule.body.id}/overrides?from=${startIso}&to=${endIso}`);
     expect(overrides.body.items).toEqual([expect.objectContaining({ personId: bob.personId, replacesPersonId: alice.personId, start: startIso, end: endIso })]);
@@ -252,7 +253,7 @@ describe("time off", () => {
 });
 
 describe("concurrent completions", () => {
-  it("two swaps handing over the same shift, completed at once: exactly one wins (5 rounds)", async () => {
+  it("two swaps handing over the same shift, accepted (and so completed) at once: exactly one wins (5 rounds)", async () => {
     const teamId = await team();
     for (let round = 0; round < 5; round++) {
       const x = await shift(teamId, alice, 11 + round, 9, 12);
@@ -260,9 +261,7 @@ describe("concurrent completions", () => {
       const give = await alice.post("/v1/swaps", { kind: "give_away", counterpartId: bob.personId, offered: { kind: "shift", id: x } });
       const trade = await carol.post("/v1/swaps", { kind: "trade", counterpartId: alice.personId, offered: { kind: "shift", id: y }, requested: { kind: "shift", id: x } });
       expect([give.status, trade.status]).toEqual([201, 201]);
-      await bob.post(`/v1/swaps/${give.body.id}/accept`);
-      await alice.post(`/v1/swaps/${trade.body.id}/accept`);
-      const [a, b] = await Promise.all([bob.post(`/v1/swaps/${give.body.id}/complete`), carol.post(`/v1/swaps/${trade.body.id}/complete`)]);
+      const [a, b] = await Promise.all([bob.post(`/v1/swaps/${give.body.id}/accept`), alice.post(`/v1/swaps/${trade.body.id}/accept`)]);
       expect([a.status, b.status].sort()).toEqual([200, 409]);
       expect([a, b].find((r) => r.status === 409)!.body.code).toBe("assignment_changed");
       const owner = (await t.handle.db.select().from(shiftsTable)).find((s) => s.id === x)!.personId;

@@ -10,35 +10,41 @@ const lead = "lena";
 const trade = (status: SwapState["status"], requiresApproval = false): SwapState => ({ status, kind: "trade", requesterId: "alice", counterpartId: "bob", requiresApproval });
 
 describe("swap transitions", () => {
-  it("a trade runs pending → accepted → completed without approval", () => {
-    expect(transition(trade("pending"), "accept", bob).status).toBe("accepted");
-    expect(transition(trade("accepted"), "complete", alice).status).toBe("completed");
+  it("without approval, accepting hands over: pending → completed in one step", () => {
+    expect(transition(trade("pending"), "accept", bob)).toEqual({ status: "completed", counterpartId: "bob", handsOver: true });
   });
 
-  it("with approval required: accepted → approved (lead) → completed", () => {
+  it("with approval required: accepted → approved (lead) → completed, which hands over", () => {
+    expect(transition(trade("pending", true), "accept", bob)).toEqual({ status: "accepted", counterpartId: "bob", handsOver: false });
     expect(domainError(() => transition(trade("accepted", true), "complete", bob)).code).toBe("invalid_transition");
-    expect(transition(trade("accepted", true), "approve", lead).status).toBe("approved");
-    expect(transition(trade("approved", true), "complete", bob).status).toBe("completed");
+    expect(transition(trade("accepted", true), "approve", lead)).toEqual({ status: "approved", counterpartId: "bob", handsOver: false });
+    expect(transition(trade("approved", true), "complete", bob)).toEqual({ status: "completed", counterpartId: "bob", handsOver: true });
+  });
+
+  it("completing a completed swap is a no-op (a client that still completes after accepting)", () => {
+    expect(transition(trade("completed"), "complete", alice)).toEqual({ status: "completed", counterpartId: "bob", handsOver: false });
   });
 
   it.each([
-    ["completing twice", trade("completed"), "complete", alice, "invalid_transition"],
     ["completing before acceptance", trade("pending"), "complete", alice, "invalid_transition"],
     ["approving where no approval is needed", trade("accepted"), "approve", lead, "invalid_transition"],
-    ["declining an accepted swap", trade("accepted"), "decline", bob, "invalid_transition"],
+    ["approving a completed swap", trade("completed", true), "approve", lead, "invalid_transition"],
+    ["declining an accepted swap", trade("accepted", true), "decline", bob, "invalid_transition"],
+    ["cancelling a completed swap", trade("completed"), "cancel", alice, "invalid_transition"],
     ["anything after expiry", trade("expired"), "accept", bob, "invalid_transition"],
+    ["completing a declined swap", trade("declined"), "complete", alice, "invalid_transition"],
   ] as const)("refuses %s", (_label, state, action, actor, code) => {
     expect(domainError(() => transition(state, action, actor)).code).toBe(code);
   });
 
   it("anyone but the requester takes an open swap and becomes its counterpart", () => {
     const open: SwapState = { status: "pending", kind: "open", requesterId: "alice", counterpartId: null, requiresApproval: false };
-    expect(transition(open, "accept", carol)).toEqual({ status: "accepted", counterpartId: "carol" });
+    expect(transition(open, "accept", carol)).toEqual({ status: "completed", counterpartId: "carol", handsOver: true });
     expect(domainError(() => transition(open, "accept")).code).toBe("invalid_transition");
   });
 
   it("a named counterpart stays the counterpart whoever accepts (a lead on their behalf)", () => {
-    expect(transition(trade("pending", true), "accept", lead)).toEqual({ status: "accepted", counterpartId: "bob" });
+    expect(transition(trade("pending", true), "accept", lead)).toEqual({ status: "accepted", counterpartId: "bob", handsOver: false });
     expect(transition(trade("approved", true), "complete", lead).status).toBe("completed");
     expect(transition(trade("pending"), "cancel", lead).status).toBe("cancelled");
   });

@@ -3,11 +3,16 @@ import { DomainError } from "./errors.ts";
 /*
  * The swap state machine (SPEC §2 "Swap"):
  *
- *   pending --accept--> accepted --approve--> approved --complete--> completed
- *                           \________________complete (no approval needed)_/
+ *   pending --accept--> completed          (no approval needed: accepting hands over)
+ *   pending --accept--> accepted --approve--> approved --complete--> completed   (a lead must approve)
+ *   completed --complete--> completed      (a no-op, for clients that still complete after accepting)
  *   pending --decline--> declined
  *   pending | accepted | approved --cancel--> cancelled
  *   pending | accepted | approved --expire--> expired   (an assignment started, or the deadline passed)
+ *
+ * A step that ends in `completed` hands the assignments over in the same
+ * transaction (`handsOver`); if a rule blocks the hand-over, the step fails
+ * as a whole and the swap stays where it was.
  *
  * Only the states live here. Who may take each step (the counterpart
  * accepts or declines, a lead approves, the requester cancels, a lead may act
@@ -37,36 +42,40 @@ function invalid(state: SwapState, action: SwapAction, why: string): DomainError
 
 /**
  * The status after `action`, or `invalid_transition` (409: wrong state, e.g.
- * completing twice). For accept, also returns who becomes the counterpart:
- * `takerId` when it takes an open swap nobody has taken yet.
+ * accepting a declined swap). For accept, also returns who becomes the
+ * counterpart: `takerId` when it takes an open swap nobody has taken yet.
+ * `handsOver` says the step completes the swap (the caller moves the
+ * assignments in the same transaction).
  */
-export function transition(state: SwapState, action: SwapAction, takerId?: string): { status: SwapStatus; counterpartId: string | null } {
-  if (TERMINAL.has(state.status)) throw invalid(state, action, "it is already over");
+export function transition(state: SwapState, action: SwapAction, takerId?: string): { status: SwapStatus; counterpartId: string | null; handsOver: boolean } {
   const keep = state.counterpartId;
+  if (action === "complete" && state.status === "completed") return { status: "completed", counterpartId: keep, handsOver: false };
+  if (TERMINAL.has(state.status)) throw invalid(state, action, "it is already over");
   switch (action) {
     case "expire":
-      return { status: "expired", counterpartId: keep };
+      return { status: "expired", counterpartId: keep, handsOver: false };
     case "accept": {
       if (state.status !== "pending") throw invalid(state, action, "only a pending swap can be accepted");
+      const after = state.requiresApproval ? ({ status: "accepted", handsOver: false } as const) : ({ status: "completed", handsOver: true } as const);
       if (state.kind === "open" && state.counterpartId === null) {
         if (!takerId) throw invalid(state, action, "taking an open swap needs a person");
-        return { status: "accepted", counterpartId: takerId };
+        return { ...after, counterpartId: takerId };
       }
-      return { status: "accepted", counterpartId: keep };
+      return { ...after, counterpartId: keep };
     }
     case "decline":
       if (state.status !== "pending") throw invalid(state, action, "only a pending swap can be declined");
-      return { status: "declined", counterpartId: keep };
+      return { status: "declined", counterpartId: keep, handsOver: false };
     case "approve":
       if (state.status !== "accepted") throw invalid(state, action, "only an accepted swap can be approved");
-      if (!state.requiresApproval) throw invalid(state, action, "this team does not require approval; complete it instead");
-      return { status: "approved", counterpartId: keep };
+      if (!state.requiresApproval) throw invalid(state, action, "this team does not require approval");
+      return { status: "approved", counterpartId: keep, handsOver: false };
     case "complete":
       if (state.status === "pending") throw invalid(state, action, "it has not been accepted");
       if (state.status === "accepted" && state.requiresApproval) throw invalid(state, action, "a lead must approve it first");
-      return { status: "completed", counterpartId: keep };
+      return { status: "completed", counterpartId: keep, handsOver: true };
     case "cancel":
-      return { status: "cancelled", counterpartId: keep };
+      return { status: "cancelled", counterpartId: keep, handsOver: false };
   }
 }
 

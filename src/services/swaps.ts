@@ -280,7 +280,9 @@ export async function actOnSwap(ctx: ServiceContext, swapId: string, action: Exc
     if (action === "accept" && swap.kind === "open" && swap.counterpartId === null) {
       await checkEligibleTaker(tx, swap, next.counterpartId!);
     }
-    const overrides = action === "complete" ? await complete(tx, ctx, { ...swap, counterpartId: next.counterpartId }, lead) : [];
+    // Completing a completed swap (a client that still completes after accepting) changes nothing.
+    if (swap.status === next.status) return { swap, overrides: [] };
+    const overrides = next.handsOver ? await complete(tx, ctx, { ...swap, counterpartId: next.counterpartId }, lead) : [];
     const after = await repo.update(swapId, {
       status: next.status,
       counterpartId: next.counterpartId,
@@ -288,7 +290,7 @@ export async function actOnSwap(ctx: ServiceContext, swapId: string, action: Exc
       version: sql`${swaps.version} + 1`,
       ...(action === "accept" ? { acceptedAt: ctx.now } : {}),
       ...(action === "approve" ? { approvedBy: ctx.actor.personId, approvedAt: ctx.now } : {}),
-      ...(action === "complete" ? { completedAt: ctx.now } : {}),
+      ...(next.handsOver ? { completedAt: ctx.now } : {}),
     });
     await audit(tx, ctx, { entity: "swap", entityId: swapId, action, changes: { status: { from: swap.status, to: next.status }, ...(overrides.length ? { overrides } : {}) } });
     return { swap: after, overrides };

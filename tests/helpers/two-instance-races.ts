@@ -84,7 +84,7 @@ export async function lastSeats(world: RaceWorld, count = 40) {
   return { seats: 2, requests: answers.length, statuses: histogram(answers), bookingsInDatabase: booked.length, freeSeatsSeenBy };
 }
 
-/** An open shift offered by one person; `takers` colleagues accept it at once on both instances, then the winner completes it on both at once. */
+/** An open shift offered by one person; `takers` colleagues accept it at once on both instances (acceptance completes it), then the winner completes it again on both at once. */
 export async function openSwap(world: RaceWorld, takers = 10) {
   const { send, adminToken, db } = world;
   const team = await expectOk(await send(0, adminToken, "POST", "/v1/teams", { name: unique("Race team"), timeZone: "UTC" }), "creating a team");

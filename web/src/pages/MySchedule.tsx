@@ -30,6 +30,7 @@ export function MySchedule({ me }: { me: Me }) {
   const [offered, setOffered] = useState<Swap[]>([]);
   const [open, setOpen] = useState<Swap[]>([]);
   const [toComplete, setToComplete] = useState<Swap[]>([]);
+  const [waiting, setWaiting] = useState<Swap[]>([]);
   const [message, setMessage] = useState<Message>(null);
   const [feed, setFeed] = useState<{ url: string; webcalUrl: string } | null>(null);
   const [away, setAway] = useState({ startDate: "", endDate: "", reason: "vacation" as const, note: "" });
@@ -43,18 +44,21 @@ export function MySchedule({ me }: { me: Me }) {
   const load = async () => {
     const from = startOfDay(firstMonday, me.timeZone);
     const to = startOfDay(addDays(firstMonday, WEEKS_AHEAD * 7), me.timeZone);
-    const [mine, swaps, takeable, accepted] = await Promise.all([
+    const [mine, swaps, takeable, accepted, approved] = await Promise.all([
       api.GET("/v1/people/{id}/assignments", { params: { path: { id: me.id }, query: { from: from.toISOString(), to: to.toISOString() } } }),
       api.GET("/v1/swaps", { params: { query: { status: "pending", limit: 100 } } }),
       api.GET("/v1/swaps/open", { params: { query: { limit: 100 } } }),
       api.GET("/v1/swaps", { params: { query: { status: "accepted", limit: 100 } } }),
+      api.GET("/v1/swaps", { params: { query: { status: "approved", limit: 100 } } }),
     ]);
+    const mineToo = (s: Swap) => s.requesterId === me.id || s.counterpartId === me.id;
     if (mine.data) setAssignments(mine.data.assignments as Assignment[]);
     else setMessage({ kind: "error", text: problemText(mine.error) });
     setOffered((swaps.data?.items ?? []).filter((s) => s.counterpartId === me.id));
     setOpen((takeable.data?.items ?? []).filter((s) => s.requesterId !== me.id));
-    // Accepted, and no lead needs to approve: either side completes it.
-    setToComplete((accepted.data?.items ?? []).filter((s) => !s.requiresApproval && (s.requesterId === me.id || s.counterpartId === me.id)));
+    // Accepting completes a swap unless a lead must approve it: then it waits, and once approved either side completes it.
+    setWaiting((accepted.data?.items ?? []).filter(mineToo));
+    setToComplete((approved.data?.items ?? []).filter(mineToo));
   };
   useEffect(() => void load(), []);
 
@@ -67,8 +71,17 @@ export function MySchedule({ me }: { me: Me }) {
   };
 
   const offer = (a: Assignment) => run(api.POST("/v1/swaps", { body: { kind: "open", offered: refOf(a) } }), `Offered: ${a.title}, ${localDateTime(a.start, me.timeZone)}. Anyone eligible may take it.`);
-  const answer = (swap: Swap, verb: "accept" | "decline") =>
-    run(verb === "accept" ? api.POST("/v1/swaps/{id}/accept", { params: { path: { id: swap.id } } }) : api.POST("/v1/swaps/{id}/decline", { params: { path: { id: swap.id } } }), verb === "accept" ? "Accepted." : "Declined.");
+  const answer = async (swap: Swap, verb: "accept" | "decline") => {
+    if (verb === "decline") return run(api.POST("/v1/swaps/{id}/decline", { params: { path: { id: swap.id } } }), "Declined.");
+    setMessage(null);
+    const { data, error } = await api.POST("/v1/swaps/{id}/accept", { params: { path: { id: swap.id } } });
+    setMessage(
+      data
+        ? { kind: "ok", text: data.swap.status === "completed" ? "Swap completed: the schedule is changed." : "Accepted. A lead of the team must approve it; then either of you completes it." }
+        : { kind: "error", text: problemText(error) },
+    );
+    await load();
+  };
 
   const subscribe = async () => {
     const { data, error } = await api.POST("/v1/feeds", { body: { subject: { kind: "person", id: me.id }, includeTimeOff: true } });
@@ -81,7 +94,7 @@ export function MySchedule({ me }: { me: Me }) {
     return `${localDate(a.start, z)} ${localTime(a.start, z)}–${localDate(a.end, z) === localDate(a.start, z) ? "" : `${localDate(a.end, z)} `}${localTime(a.end, z)}`;
   };
   const swapLine = (s: Swap) =>
-    `${KIND[s.offered.kind]} ${localDateTime(s.offered.start, me.timeZone)}${s.requested ? `, for your ${KIND[s.requested.kind].toLowerCase()} ${localDateTime(s.requested.start, me.timeZone)}` : ""}`;
+    `${KIND[s.offered.kind]} ${localDateTime(s.offered.start, me.timeZone)}${s.requested ? `, in exchange for ${KIND[s.requested.kind].toLowerCase()} ${localDateTime(s.requested.start, me.timeZone)}` : ""}`;
 
   const now = Date.now();
   const coming = (assignments ?? []).filter((a) => Date.parse(a.end) > now);
@@ -127,7 +140,7 @@ export function MySchedule({ me }: { me: Me }) {
       {giving && <GiveOrTrade me={me} assignment={giving} onDone={(ok, text) => { setMessage(ok ? { kind: "ok", text } : { kind: "error", text }); if (ok) { setGiving(null); void load(); } }} onClose={() => setGiving(null)} />}
 
       <h2>Swaps</h2>
-      {offered.length === 0 && open.length === 0 && toComplete.length === 0 && <p>No swap waiting for you.</p>}
+      {offered.length === 0 && open.length === 0 && toComplete.length === 0 && waiting.length === 0 && <p>No swap waiting for you.</p>}
       <ul class="agenda">
         {offered.map((s) => (
           <li key={s.id}>
@@ -136,9 +149,12 @@ export function MySchedule({ me }: { me: Me }) {
             <button type="button" onClick={() => void answer(s, "decline")}>Decline</button>
           </li>
         ))}
+        {waiting.map((s) => (
+          <li key={s.id}>Waiting for a lead's approval: {swapLine(s)}</li>
+        ))}
         {toComplete.map((s) => (
           <li key={s.id}>
-            Agreed: {swapLine(s)}{" "}
+            Approved: {swapLine(s)}{" "}
             <button type="button" onClick={() => void run(api.POST("/v1/swaps/{id}/complete", { params: { path: { id: s.id } } }), "Swap completed: the schedule is changed.")}>Complete</button>
           </li>
         ))}

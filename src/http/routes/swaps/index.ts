@@ -67,10 +67,10 @@ const SwapTransition = named(
 
 const transitions = ["accept", "decline", "approve", "complete", "cancel"] as const;
 const summaries: Record<(typeof transitions)[number], string> = {
-  accept: "Accept a swap (the counterpart; anyone eligible takes an open one; a lead on behalf)",
+  accept: "Accept a swap (the counterpart; anyone eligible takes an open one; a lead on behalf); where no approval is needed this completes it",
   decline: "Decline a swap (the counterpart or a lead)",
   approve: "Approve an accepted swap (a lead, where the team requires approval)",
-  complete: "Complete: hand the assignments over in one transaction, re-checking everything now",
+  complete: "Complete an approved swap: hand the assignments over in one transaction, re-checking everything now (a no-op on a completed swap)",
   cancel: "Cancel a swap (the requester or a lead)",
 };
 
@@ -170,7 +170,8 @@ export const swapRoutes: FastifyPluginAsyncTypebox = async (app) => {
         schema: {
           tags,
           summary: summaries[action],
-          description: "409 `invalid_transition` from the wrong state (e.g. completing twice), 403 when it is not yours to do; a completion that a rule now blocks leaves the swap accepted and says what blocks it.",
+          description:
+            "Where the team needs no approval, accepting completes the swap in the same transaction (status `completed`, with any overrides it created). Completing a completed swap answers 200 with it unchanged. 409 `invalid_transition` from any other wrong state (e.g. accepting a declined swap), 403 when it is not yours to do; a hand-over that a rule now blocks changes nothing (the swap stays pending or approved) and the 409 says what blocks it.",
           params: IdParams,
           response: { 200: SwapTransition, ...errorResponses(400, 401, 403, 404, 409, 422) },
         },
