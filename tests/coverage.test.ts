@@ -216,5 +216,7 @@ describe("hours report", () => {
     expect(byPerson[dave.personId]).toMatchObject({ totalMinutes: 240, weekdayMinutes: 0, weekendMinutes: 240, outsideSupportMinutes: 240, shiftCount: 1 });
     expect(byPerson[alice.personId]).toMatchObject({ totalMinutes: 240, weekdayMinutes: 240, weekendMinutes: 0, outsideSupportMinutes: 0 });
     expect(byPerson[lead.personId]).toBeUndefined();
+    // The report names people, with the zone their own times read best in.
+    expect(byPerson[dave.personId].person).toEqual({ id: dave.personId, name: (await t.admin.get(`/v1/people/${dave.personId}`)).body.name, timeZone: expect.any(String) });
   });
 });

@@ -348,7 +348,10 @@ describe("fair auto-assign", () => {
     expect(parisLocal.hour).toBeGreaterThanOrEqual(9);
     expect(DateTime.fromISO(parisSlot.end, { zone: "Europe/Paris" }).hour).toBeLessThanOrEqual(17);
     expect(laLocal.hour).toBeGreaterThanOrEqual(9);
-    expect(first.body.unplaced).toEqual([{ personId: nightOwl.personId, reason: "no_slot_in_working_hours" }]);
+    expect(first.body.unplaced).toEqual([
+      { personId: nightOwl.personId, person: { id: nightOwl.personId, name: "Night Owl", timeZone: zone }, reason: "no_slot_in_working_hours", detail: expect.stringContaining("working hours") },
+    ]);
+    expect(first.body.assignments.find((a: any) => a.personId === paris.personId).person).toEqual({ id: paris.personId, name: "Paris Person", timeZone: "Europe/Paris" });
     // Nothing was written.
     expect((await t.handle.db.select().from(dutyBookings)).filter((b) => b.programId === autoProgram)).toHaveLength(0);
   });
@@ -363,5 +366,33 @@ describe("fair auto-assign", () => {
     const left = (await lead.get(`/v1/duty-programs/${autoProgram}/months/${month}/unbooked`)).body.items.map((i: any) => i.person.id);
     expect(left).toEqual([nightOwl.personId]);
     expect((await tate.post(`/v1/duty-programs/${autoProgram}/months/${month}/auto-assign`)).status).toBe(403);
+  });
+
+  it("no one owed a slot is left out silently: the untrained and those away all month are listed with their reason", async () => {
+    const untrained = await t.person({ name: "Una Untrained", timeZone: zone });
+    const away = await t.person({ name: "Vic Away", timeZone: zone });
+    await t.admin.patch(`/v1/people/${away.personId}`, { trainedAt });
+    const created = await lead.post("/v1/duty-programs", {
+      name: "Trained duty",
+      timeZone: zone,
+      hours: { windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], start: "09:00", end: "17:00" }] },
+      seatsPerSlot: 1,
+      trainingRequired: true,
+      eligibility: "people",
+      eligiblePersonIds: [untrained.personId, away.personId],
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    await lead.post(`/v1/duty-programs/${created.body.id}/months/${month}/slots`);
+    const first = DateTime.fromISO(`${month}-01`, { zone });
+    const off = await t.admin.post("/v1/time-off", { personId: away.personId, startDate: first.minus({ days: 1 }).toISODate(), endDate: first.endOf("month").toISODate(), reason: "vacation" });
+    expect(off.status, JSON.stringify(off.body)).toBe(201);
+    if (off.body.status !== "approved") expect((await t.admin.post(`/v1/time-off/${off.body.id}/approve`, {})).status).toBe(200);
+    const res = await lead.post(`/v1/duty-programs/${created.body.id}/months/${month}/auto-assign`);
+    expect(res.status).toBe(200);
+    expect(res.body.assignments).toEqual([]);
+    expect(res.body.unplaced.map((u: any) => [u.person.name, u.reason])).toEqual([
+      ["Una Untrained", "not_trained"],
+      ["Vic Away", "on_time_off"],
+    ]);
   });
 });

@@ -190,7 +190,7 @@ describe("the Elementary vacation", () => {
     const gaps = await lead.get(`/v1/schedules/${schedule.body.id}/gaps?from=${startIso}&to=${endIso}`);
     expect(gaps.body.gaps).toEqual([{ start: startIso, end: endIso, reason: "time_off", personId: alice.personId }]);
     const conflicts = await lead.get(`/v1/conflicts?teamId=${teamId}&from=${startIso}&to=${endIso}`);
-    expect(conflicts.body.items.map((c: any) => c.assignment.kind)).toEqual(["oncall"]);
+    expect(conflicts.body.items.map((c: any) => [c.assignment.kind, c.person])).toEqual([["oncall", { id: alice.personId, name: expect.any(String), timeZone: expect.any(String) }]]);
 
     const swapId = approved.body.openSwapIds[0];
     expect((await bob.get("/v1/swaps/open")).body.items.map((s: any) => s.id)).toContain(swapId);

@@ -515,9 +515,20 @@ describe("autoAssign", () => {
     ];
     expect(autoAssign({ slots, people: [person("ada", { busy })] }).assignments).toEqual([{ personId: "ada", slotId: "wed-11", unpopular: false }]);
     const allDay = [{ start: at("2026-12-02", "00:00"), end: at("2026-12-04", "00:00") }];
-    expect(autoAssign({ slots, people: [person("ada", { busy: allDay })] }).unplaced).toEqual([
-      { personId: "ada", reason: "no_slot_in_working_hours" },
-    ]);
+    expect(autoAssign({ slots, people: [person("ada", { busy: allDay })] }).unplaced).toEqual([{ personId: "ada", reason: "busy" }]);
+  });
+
+  it("says why someone got nothing: time off, other assignments, or both", () => {
+    const slots = [slot("wed-10", "2026-12-02", "10:00"), slot("thu-10", "2026-12-03", "10:00"), slot("sat-10", "2026-12-05", "10:00")];
+    const wednesday = { start: at("2026-12-02", "00:00"), end: at("2026-12-03", "00:00") };
+    const thursday = { start: at("2026-12-03", "00:00"), end: at("2026-12-04", "00:00") };
+    const reason = (p: Partial<AutoAssignPerson>) => autoAssign({ slots, people: [person("ada", p)] }).unplaced.map((u) => u.reason);
+    // Saturday is outside Mon–Fri working hours, so only Wednesday and Thursday count.
+    expect(reason({ away: [wednesday, thursday] })).toEqual(["on_time_off"]);
+    expect(reason({ busy: [wednesday, thursday] })).toEqual(["busy"]);
+    expect(reason({ away: [wednesday], busy: [thursday] })).toEqual(["busy"]);
+    expect(reason({ away: [wednesday] })).toEqual([]);
+    expect(autoAssign({ slots: [slots[2]!], people: [person("ada")] }).unplaced).toEqual([{ personId: "ada", reason: "no_slot_in_working_hours" }]);
   });
 
   it("seats are never exceeded; the rest are unplaced with no_free_seat", () => {
@@ -531,7 +542,7 @@ describe("autoAssign", () => {
     ]);
     // Only full slots in working hours: no_free_seat, not no_slot_in_working_hours.
     expect(autoAssign({ slots: [slots[1]!], people: [person("a")] }).unplaced).toEqual([{ personId: "a", reason: "no_free_seat" }]);
-    expect(autoAssign({ slots: [], people: [person("a")] }).unplaced).toEqual([{ personId: "a", reason: "no_slot_in_working_hours" }]);
+    expect(autoAssign({ slots: [], people: [person("a")] }).unplaced).toEqual([{ personId: "a", reason: "no_open_slot" }]);
   });
 
   it("spreads people over slots: the slot with the most free seats first", () => {
@@ -669,7 +680,7 @@ describe("autoAssign", () => {
         const result = autoAssign({ slots, people });
 
         // Independent feasibility (luxon): inside the one window on the start's local day, no busy overlap.
-        const fits = (p: AutoAssignPerson, s: AutoAssignSlot) => {
+        const fits = (p: AutoAssignPerson, s: AutoAssignSlot, evenIfBusy = false) => {
           const w = p.workingHours[0];
           if (w === undefined) return false;
           const a = lux(s.start, p.zone);
@@ -682,7 +693,7 @@ describe("autoAssign", () => {
             a.toISODate() === b.toISODate() &&
             minutes(a) >= wh * 60 + wm &&
             minutes(b) <= eh * 60 + em &&
-            p.busy.every((x) => x.end.getTime() <= s.start.getTime() || x.start.getTime() >= s.end.getTime())
+            (evenIfBusy || p.busy.every((x) => x.end.getTime() <= s.start.getTime() || x.start.getTime() >= s.end.getTime()))
           );
         };
         const unpopular = (p: AutoAssignPerson, s: AutoAssignSlot) => {
@@ -709,7 +720,8 @@ describe("autoAssign", () => {
           expect(seen.has(p.id)).toBe(false);
           seen.add(p.id);
           const candidates = slots.filter((s) => fits(p, s));
-          expect(u.reason).toBe(candidates.length === 0 ? "no_slot_in_working_hours" : "no_free_seat");
+          const inHours = slots.filter((s) => fits(p, s, true));
+          expect(u.reason).toBe(slots.length === 0 ? "no_open_slot" : inHours.length === 0 ? "no_slot_in_working_hours" : candidates.length === 0 ? "busy" : "no_free_seat");
           expect(candidates.every((s) => (used.get(s.id) ?? 0) === s.freeSeats)).toBe(true);
         }
         expect(seen.size).toBe(people.length);

@@ -284,13 +284,21 @@ export interface AutoAssignPerson {
   zone: string;
   /** Their working hours in their own zone; default Mon–Fri 09:00–17:00 is the caller's job. */
   workingHours: readonly WeeklyWindow[];
-  /** Intervals they cannot do: shifts, other duty slots, approved time off. */
+  /** Intervals they cannot do: shifts, other duty slots (and time off, if not given apart in `away`). */
   busy: readonly Interval[];
+  /** Approved time off, kept apart from `busy` so an unplaced person can be told "on_time_off". */
+  away?: readonly Interval[];
   /** Unpopular slots they were given in recent periods (the fairness ledger), an integer >= 0. */
   unpopularCount: number;
 }
 
-export type UnplacedReason = "no_slot_in_working_hours" | "no_free_seat";
+/**
+ * Why someone owed a slot got none: no open slot left in the month at all;
+ * none inside their working hours; every one inside them falls in their time
+ * off; every one clashes with their other assignments (or time off and
+ * assignments together); or every fitting slot is full.
+ */
+export type UnplacedReason = "no_open_slot" | "no_slot_in_working_hours" | "on_time_off" | "busy" | "no_free_seat";
 
 export interface AutoAssignResult {
   /** In the order people chose. */
@@ -327,6 +335,8 @@ interface PersonState {
   unpopularCount: number;
   /** Slots inside working hours and free of busy time, whatever their seats. */
   candidates: Candidate[];
+  /** Why there are no candidates, when there are none. */
+  noCandidate: Exclude<UnplacedReason, "no_free_seat">;
   /** Candidates with a seat left (kept up to date as seats run out). */
   free: number;
 }
@@ -365,17 +375,29 @@ function preparePerson(person: AutoAssignPerson, index: number, { slots, range, 
   const weekly: CompiledWeekly = { byWeekday: compileWindows(person.workingHours, `${at}.workingHours`), exceptions: new Map() };
   if (!Array.isArray(person.busy)) throw invalid(`${at}.busy`, `${at}.busy must be a list`);
   const busy = mergeSpans(person.busy.map((b, i) => intervalSpan(b, `${at}.busy.${i}`)));
+  if (person.away !== undefined && !Array.isArray(person.away)) throw invalid(`${at}.away`, `${at}.away must be a list`);
+  const away = mergeSpans((person.away ?? []).map((b, i) => intervalSpan(b, `${at}.away.${i}`)));
   const unpopularCount = requireInteger(person.unpopularCount, `${at}.unpopularCount`, 0, Number.MAX_SAFE_INTEGER);
   const working = expandWeeklySpans(weekly, clock, range);
-  const state: PersonState = { id, unpopularCount, candidates: [], free: 0 };
+  const state: PersonState = { id, unpopularCount, candidates: [], free: 0, noCandidate: slots.length === 0 ? "no_open_slot" : "no_slot_in_working_hours" };
+  const overlaps = (spans: readonly Span[], slot: SlotState) => {
+    const b = spans[firstEndingAfter(spans, slot.start)];
+    return b !== undefined && b.start < slot.end;
+  };
+  let inHours = 0;
+  let onlyAway = 0;
   for (const slot of slots) {
     if (!insideSpans(working, slot.start, slot.end)) continue;
-    const b = busy[firstEndingAfter(busy, slot.start)];
-    if (b !== undefined && b.start < slot.end) continue;
+    inHours += 1;
+    const isAway = overlaps(away, slot);
+    const isBusy = overlaps(busy, slot);
+    if (isAway && !isBusy) onlyAway += 1;
+    if (isAway || isBusy) continue;
     state.candidates.push({ slot, unpopular: unpopularIn(clock, slot.start, slot.end) });
     slot.people.push(state);
     if (slot.seats > 0) state.free += 1;
   }
+  if (inHours > 0) state.noCandidate = onlyAway === inHours ? "on_time_off" : "busy";
   return state;
 }
 
@@ -431,7 +453,7 @@ export function autoAssign(input: AutoAssignInput, context = new TimeContext()):
       if (pick === undefined || prefer(c, pick, perDay)) pick = c;
     }
     if (pick === undefined) {
-      result.unplaced.push({ personId: person.id, reason: person.candidates.length === 0 ? "no_slot_in_working_hours" : "no_free_seat" });
+      result.unplaced.push({ personId: person.id, reason: person.candidates.length === 0 ? person.noCandidate : "no_free_seat" });
       continue;
     }
     pick.slot.seats -= 1;

@@ -50,6 +50,12 @@ export const Email = Type.String({ format: "email", maxLength: 320 });
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
+/** Who a report line is about, so a reader needs no second lookup (their times are best read in their zone). */
+export const PersonName = named(
+  "PersonName",
+  Type.Object({ id: Uuid, name: Type.String(), timeZone: Type.String() }, { additionalProperties: false }),
+);
+
 export const Problem = named(
   "Problem",
   Type.Object(

@@ -14,6 +14,7 @@ import { notFound } from "./policy.ts";
 import { requirementRule } from "./staffing.ts";
 import { loadSupportHours } from "./support-hours.ts";
 import { requireWindow } from "./windows.ts";
+import { nameOf, personNames } from "./facts.ts";
 
 async function requireTeam(db: Db, teamId: string): Promise<Team> {
   const team = await createTeamRepository(db).findById(teamId);
@@ -118,5 +119,6 @@ export async function teamHours(ctx: ServiceContext, teamId: string, from: Date,
   const team = await requireTeam(ctx.db, teamId);
   const [supportHours, shifts] = await Promise.all([loadSupportHours(ctx.db, team), loadStaffedShifts(ctx.db, teamId, from, to)]);
   const rows = hoursReport({ window: { from, to }, zone: team.timeZone, supportHours, shifts }, new TimeContext());
-  return { teamId, timeZone: team.timeZone, from, to, people: rows };
+  const names = await personNames(ctx.db, rows.map((r) => r.personId));
+  return { teamId, timeZone: team.timeZone, from, to, people: rows.map(({ personId, ...r }) => ({ personId, person: nameOf(names, personId), ...r })) };
 }

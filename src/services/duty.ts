@@ -424,6 +424,17 @@ function previousMonth(month: string, back: number): string {
   return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, "0")}`;
 }
 
+/** What each reason an owed person got no slot means, in words for the lead. */
+const UNPLACED_DETAIL: Record<string, string> = {
+  not_trained: "The program requires training and the person has no training date (trainedAt)",
+  no_open_slot: "No open slot is left in the month (all past, closed or none generated)",
+  no_slot_in_working_hours: "No slot of the month falls inside the person's working hours, in their own time zone",
+  on_time_off: "Every slot inside the person's working hours falls in their approved time off",
+  busy: "Every slot inside the person's working hours clashes with their shifts, other duty slots or time off",
+  no_free_seat: "Every slot the person could take is full",
+  quota_met: "The person has booked their quota for the month meanwhile",
+};
+
 /**
  * Gives every eligible person who still owes a slot this month one slot:
  * inside their own working hours (their zone), clear of their shifts, other
@@ -439,9 +450,10 @@ export async function autoAssignMonth(ctx: ServiceContext, programId: string, mo
     if (!program) throw notFound("duty program", programId);
     const context = new TimeContext();
     const bounds = monthBounds(month, program.timeZone, context);
-    const owing = (await unbooked({ ...ctx, db: tx }, programId, month)).items
-      .map((i) => i.person)
-      .filter((p) => !program.trainingRequired || p.trainedAt !== null);
+    const owed = (await unbooked({ ...ctx, db: tx }, programId, month)).items.map((i) => i.person);
+    // Untrained people are never placed where training is required, but they are listed with the reason.
+    const untrained = owed.filter((p) => program.trainingRequired && p.trainedAt === null);
+    const owing = owed.filter((p) => !untrained.includes(p));
     const slots = (await repo.slotsOfMonth(programId, month)).filter((s) => !s.closed && s.startAt > ctx.now);
     const booked = await repo.bookingsOfSlots(slots.map((s) => s.id));
     const ids = owing.map((p) => p.id);
@@ -455,10 +467,8 @@ export async function autoAssignMonth(ctx: ServiceContext, programId: string, mo
       zone: p.timeZone,
       workingHours:
         p.workingDays && p.workingStart && p.workingEnd ? [{ days: p.workingDays as Weekday[], start: p.workingStart, end: p.workingEnd }] : DEFAULT_WORKING_HOURS,
-      busy: [
-        ...commitments.filter((c) => c.personId === p.id),
-        ...away.filter((a) => a.personId === p.id).map((a) => ({ start: a.startAt, end: a.endAt })),
-      ],
+      busy: commitments.filter((c) => c.personId === p.id),
+      away: away.filter((a) => a.personId === p.id).map((a) => ({ start: a.startAt, end: a.endAt })),
       unpopularCount: ledger.get(p.id) ?? 0,
     }));
     const result = autoAssign(
@@ -470,21 +480,28 @@ export async function autoAssignMonth(ctx: ServiceContext, programId: string, mo
       },
       context,
     );
-    const unplaced: { personId: string; reason: string }[] = [...result.unplaced];
-    const assignments: { personId: string; slotId: string; unpopular: boolean; bookingId?: string }[] = [];
-    if (!apply) return { apply, month, assignments: result.assignments, unplaced };
-    const personById = new Map(owing.map((p) => [p.id, p]));
+    const personById = new Map(owed.map((p) => [p.id, p]));
+    const named = (personId: string) => {
+      const p = personById.get(personId)!;
+      return { id: p.id, name: p.name, timeZone: p.timeZone };
+    };
+    const unplacedAs = (personId: string, reason: string) => ({ personId, person: named(personId), reason, detail: UNPLACED_DETAIL[reason] ?? reason });
+    const unplaced = [...untrained.map((p) => unplacedAs(p.id, "not_trained")), ...result.unplaced.map((u) => unplacedAs(u.personId, u.reason))];
+    const assignments: { personId: string; person: ReturnType<typeof named>; slotId: string; unpopular: boolean; bookingId?: string }[] = [];
+    if (!apply) return { apply, month, assignments: result.assignments.map((a) => ({ ...a, person: named(a.personId) })), unplaced };
     for (const a of result.assignments) {
       const slot = (await repo.lockSlot(a.slotId))!;
       try {
         const booking = await tx.transaction((savepoint) =>
           placeBooking(savepoint, ctx, slot, program, personById.get(a.personId)!, { manager: true, autoAssigned: true }),
         );
-        assignments.push({ ...a, bookingId: booking.id });
+        assignments.push({ ...a, person: named(a.personId), bookingId: booking.id });
         if (a.unpopular) await repo.addToLedger(programId, a.personId, month, 1);
       } catch (error) {
         if (!(error instanceof DomainError)) throw error;
-        unplaced.push({ personId: a.personId, reason: error.code });
+        // A rule the plan could not foresee (the person booked meanwhile, a seat went): said in the booking's own words.
+        const reason = error.code === "quota_exceeded" ? "quota_met" : error.code;
+        unplaced.push({ ...unplacedAs(a.personId, reason), detail: error.message });
       }
     }
     await audit(tx, ctx, {

@@ -9,7 +9,7 @@ import { TimeContext, localDayBounds } from "../domain/wallclock.ts";
 import { audit } from "./audit.ts";
 import { clipTo, loadAssignments, markCalendarsChanged, type PersonAssignment } from "./assignments.ts";
 import type { ServiceContext } from "./context.ts";
-import { loadPersonFacts, personFacts } from "./facts.ts";
+import { loadPersonFacts, nameOf, personFacts, personNames } from "./facts.ts";
 import { authorize, can, notFound } from "./policy.ts";
 import { createSwapRecord } from "./swaps.ts";
 import { requireWindow } from "./windows.ts";
@@ -205,12 +205,13 @@ export async function teamConflicts(ctx: ServiceContext, teamId: string, from: D
   const assignments = await loadAssignments(ctx.db, [...new Set(away.map((a) => a.personId))], from, to);
   const teamsOf = await createPeopleRepository(ctx.db).teamIdsOfMany([...new Set(away.map((a) => a.personId))]);
   const canSeeWhy = (personId: string) => can(ctx.actor, "timeOff.readNote", { person: { id: personId, teamIds: teamsOf.get(personId) ?? [] } });
+  const names = await personNames(ctx.db, away.map((a) => a.personId));
   const items = away.flatMap((t) =>
     clipTo(
       assignments.filter((a) => a.personId === t.personId),
       new Date(Math.max(t.startAt.getTime(), from.getTime())),
       new Date(Math.min(t.endAt.getTime(), to.getTime())),
-    ).map((a) => ({ timeOffId: t.id, reason: canSeeWhy(t.personId) ? t.reason : null, assignment: a })),
+    ).map((a) => ({ timeOffId: t.id, person: nameOf(names, t.personId), reason: canSeeWhy(t.personId) ? t.reason : null, assignment: a })),
   );
   return { teamId, from, to, items };
 }

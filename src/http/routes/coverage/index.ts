@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { coverageCandidates, teamCoverage, teamHours } from "../../../services/coverage.ts";
 import { windowCapText } from "../../../services/windows.ts";
-import { IdParams, Instant, IntervalSchema, Uuid, WindowQuery, errorResponses, named } from "../../schemas.ts";
+import { IdParams, Instant, IntervalSchema, PersonName, Uuid, WindowQuery, errorResponses, named } from "../../schemas.ts";
 import { Person, Skill } from "../people/schemas.ts";
 
 const tags = ["coverage"];
@@ -71,6 +71,7 @@ const Hours = named(
         Type.Object(
           {
             personId: Uuid,
+            person: Type.Union([PersonName, Type.Null()]),
             totalMinutes: Type.Number(),
             weekdayMinutes: Type.Number(),
             weekendMinutes: Type.Number(),

@@ -17,7 +17,7 @@ import {
   updateSlot,
 } from "../../../services/duty.ts";
 import { contentEtag, ifMatchVersions, matchesEtag, withEtag } from "../../etag.ts";
-import { HoursException, IdParams, Instant, NoContent, Page, PageQuery, StringEnum, TimeZoneName, Uuid, WeeklyWindow, errorResponses, named } from "../../schemas.ts";
+import { HoursException, IdParams, Instant, NoContent, Page, PersonName, PageQuery, StringEnum, TimeZoneName, Uuid, WeeklyWindow, errorResponses, named } from "../../schemas.ts";
 import { Person, Skill } from "../people/schemas.ts";
 
 const tags = ["duty"];
@@ -375,15 +375,25 @@ export const dutyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "Fairly assign a slot to everyone who has not booked (dry run unless apply=true)",
         description:
-          "Each person gets a slot inside their own working hours (their zone; default Mon–Fri 09:00–17:00), clear of their shifts, other slots and time off, spread over slots and days; people given unpopular slots (early, late, Friday afternoon) in the last 3 months choose first. Deterministic. Returns who could not be placed and why.",
+          "Each person gets a slot inside their own working hours (their zone; default Mon–Fri 09:00–17:00), clear of their shifts, other slots and time off, spread over slots and days; people given unpopular slots (early, late, Friday afternoon) in the last 3 months choose first. Deterministic. Everyone who owes a slot and is not placed is listed with a reason, untrained people included where training is required.",
         params: MonthParams,
         querystring: Type.Object({ apply: Type.Optional(Type.Boolean({ default: false })) }, { additionalProperties: false }),
         response: {
           200: Type.Object({
             apply: Type.Boolean(),
             month: Type.String(),
-            assignments: Type.Array(Type.Object({ personId: Uuid, slotId: Uuid, unpopular: Type.Boolean(), bookingId: Type.Optional(Uuid) })),
-            unplaced: Type.Array(Type.Object({ personId: Uuid, reason: Type.String() })),
+            assignments: Type.Array(Type.Object({ personId: Uuid, person: PersonName, slotId: Uuid, unpopular: Type.Boolean(), bookingId: Type.Optional(Uuid) })),
+            unplaced: Type.Array(
+              Type.Object({
+                personId: Uuid,
+                person: PersonName,
+                reason: Type.String({
+                  description:
+                    "`not_trained`, `no_open_slot`, `no_slot_in_working_hours`, `on_time_off`, `busy` (every slot in their hours clashes with other assignments), `no_free_seat`; with apply, also `quota_met` or a booking refusal's code",
+                }),
+                detail: Type.String({ description: "The reason in words" }),
+              }),
+            ),
           }),
           ...errorResponses(400, 401, 403, 404, 422),
         },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { TIME_OFF_REASONS, approveTimeOff, cancelTimeOff, denyTimeOff, getTimeOff, listTimeOff, requestTimeOff, teamConflicts } from "../../../services/time-off.ts";
 import { windowCapText } from "../../../services/windows.ts";
-import { IdParams, Instant, LocalDate, Page, PageQuery, StringEnum, Uuid, WindowQuery, errorResponses, named } from "../../schemas.ts";
+import { IdParams, Instant, LocalDate, Page, PageQuery, PersonName, StringEnum, Uuid, WindowQuery, errorResponses, named } from "../../schemas.ts";
 
 const tags = ["time off and swaps"];
 
@@ -154,7 +154,7 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description: windowCapText("conflicts"),
         querystring: Type.Object({ teamId: Uuid, ...WindowQuery }, { additionalProperties: false }),
         response: {
-          200: Type.Object({ teamId: Uuid, from: Instant, to: Instant, items: Type.Array(Type.Object({ timeOffId: Uuid, reason: Type.Union([Type.String(), Type.Null()], { description: "null unless you are the person, a lead of their teams or an admin" }), assignment: Assignment })) }),
+          200: Type.Object({ teamId: Uuid, from: Instant, to: Instant, items: Type.Array(Type.Object({ timeOffId: Uuid, person: Type.Union([PersonName, Type.Null()]), reason: Type.Union([Type.String(), Type.Null()], { description: "null unless you are the person, a lead of their teams or an admin" }), assignment: Assignment })) }),
           ...errorResponses(400, 401, 403, 404, 422),
         },
       },
