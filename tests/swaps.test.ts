@@ -250,6 +250,24 @@ describe("time off", () => {
     expect((await alice.post("/v1/time-off", { startDate: "2027-01-05", endDate: "2027-01-06", reason: "holiday" })).status).toBe(400);
     expect((await alice.post("/v1/time-off", { personId: bob.personId, startDate: "2027-01-05", endDate: "2027-01-06", reason: "vacation" })).status).toBe(403);
   });
+
+  it("time off wholly in the past: a member is refused; a lead records it (approved), and the audit log says who", async () => {
+    const past = { startDate: "2026-03-02", endDate: "2026-03-03", reason: "sick" };
+    const refused = await alice.post("/v1/time-off", past);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: "time_off_in_past", errors: [{ field: "endDate" }] });
+    const byInstants = await alice.post("/v1/time-off", { start: "2026-03-02T08:00:00Z", end: "2026-03-02T12:00:00Z", reason: "sick" });
+    expect([byInstants.status, byInstants.body.errors?.[0]?.field]).toEqual([422, "end"]);
+    // Under way (started, not ended) is still the member's own request.
+    const underWay = await alice.post("/v1/time-off", { start: new Date(Date.now() - 3_600_000).toISOString(), end: new Date(Date.now() + 3_600_000).toISOString(), reason: "sick" });
+    expect(underWay.status, JSON.stringify(underWay.body)).toBe(201);
+    const recorded = await lead.post("/v1/time-off", { ...past, personId: alice.personId });
+    expect(recorded.status, JSON.stringify(recorded.body)).toBe(201);
+    expect(recorded.body).toMatchObject({ status: "approved", decidedBy: lead.personId, personId: alice.personId });
+    const log = await t.admin.get(`/v1/audit?entity=time_off&entityId=${recorded.body.id}`);
+    expect(log.body.items.map((e: any) => [e.action, e.actorId])).toEqual([["record_past", lead.personId]]);
+    expect((await alice.get(`/v1/time-off?personId=${alice.personId}&status=approved`)).body.items.map((x: any) => x.id)).toContain(recorded.body.id);
+  });
 });
 
 describe("concurrent completions", () => {

@@ -84,6 +84,7 @@ export interface Resources {
   "timeOff.decide": PersonRef;
   "timeOff.cancel": PersonRef;
   "timeOff.cancelStarted": PersonRef;
+  "timeOff.recordPast": PersonRef;
   "timeOff.readNote": { person: Pick<PersonFacts, "id" | "teamIds"> };
   "shift.schedule": { teamId: string; personId: string; outsideSupportHours: boolean };
   "shift.scheduleAnyone": TeamRef;
@@ -245,6 +246,8 @@ const rules: Rules = {
     allowIf(managesPerson(actor, r.person), r.person.role === "admin" ? "Only an admin may approve or deny an admin's time off" : "Only a lead of the person's team may approve or deny time off"),
   "timeOff.cancel": (actor, r) => allowIf(self(actor, r.person.id) || managesPerson(actor, r.person), "Only the person or their lead may cancel time off"),
   "timeOff.cancelStarted": (actor, r) => allowIf(managesPerson(actor, r.person), "Time off that has started can only be cancelled by a lead"),
+  // Payroll corrections: a window wholly in the past is recorded (approved at once) by whoever could approve it.
+  "timeOff.recordPast": (actor, r) => allowIf(managesPerson(actor, r.person), "Time off that has already ended can only be recorded by a lead of the person's team or an admin"),
   // Reading is wider than deciding: a lead sees the note of an admin on their team, but cannot decide on it.
   "timeOff.readNote": (actor, r) =>
     allowIf(self(actor, r.person.id) || leadsAnyOf(actor, r.person.teamIds), "Only the person, the leads of their teams and admins see why they are away"),

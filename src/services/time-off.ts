@@ -107,10 +107,16 @@ export async function requestTimeOff(ctx: ServiceContext, input: TimeOffInput): 
   return ctx.db.transaction(async (tx) => {
     const person = await createPeopleRepository(tx).findById(personId);
     if (!person) throw new DomainError("not_found", `No person with id ${personId}`, { field: "personId" });
-    authorize(ctx.actor, "timeOff.request", { person: await personFacts(tx, person) });
+    const facts = await personFacts(tx, person);
+    authorize(ctx.actor, "timeOff.request", { person: facts });
     const { start, end } = windowOf(input, person);
+    // A window wholly in the past is no request but a record (payroll corrections): a lead's or admin's, approved as it is made.
+    const past = end.getTime() <= ctx.now.getTime();
+    if (past && !can(ctx.actor, "timeOff.recordPast", { person: facts })) {
+      throw new DomainError("time_off_in_past", "This time off has already ended; a lead of your team or an admin can record it", { field: input.endDate !== undefined ? "endDate" : "end" });
+    }
     const teams = await Promise.all((await createPeopleRepository(tx).teamIdsOf(personId)).map((id) => createTeamRepository(tx).findById(id)));
-    const auto = teams.some((t) => t?.timeOffAutoApprove);
+    const auto = past || teams.some((t) => t?.timeOffAutoApprove);
     const row = await createTimeOffRepository(tx).insert({
       personId,
       startAt: start,
@@ -119,11 +125,12 @@ export async function requestTimeOff(ctx: ServiceContext, input: TimeOffInput): 
       note: input.note ?? null,
       status: auto ? "approved" : "requested",
       decidedAt: auto ? ctx.now : null,
+      decidedBy: past ? ctx.actor.personId : null,
       createdBy: ctx.actor.personId,
       createdAt: ctx.now,
       updatedAt: ctx.now,
     });
-    await audit(tx, ctx, { entity: "time_off", entityId: row.id, action: auto ? "create_auto_approved" : "create", changes: { after: row } });
+    await audit(tx, ctx, { entity: "time_off", entityId: row.id, action: past ? "record_past" : auto ? "create_auto_approved" : "create", changes: { after: row } });
     return shown(row, auto ? await onApproved(tx, ctx, row) : {});
   });
 }

@@ -46,6 +46,7 @@ export const statusByCode: Record<string, number> = {
   // Time off and swaps.
   invalid_transition: 409,
   time_off_started: 409,
+  time_off_in_past: 422,
   swap_exists: 409,
   not_your_assignment: 422,
   assignment_started: 409,
