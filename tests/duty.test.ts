@@ -1,4 +1,5 @@
 import { DateTime } from "luxon";
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dutyBookings, people as peopleTable } from "../src/db/schema/index.ts";
 import { issueToken } from "../src/services/tokens.ts";
@@ -215,18 +216,32 @@ describe("moving and cancelling", () => {
     expect(res.body.code).toBe("seats_below_bookings");
   });
 
-  it("after the 24-hour cut-off only a lead may cancel", async () => {
+  it("after the 24-hour cut-off only a lead may cancel, except within 10 minutes of booking (a mistake undone)", async () => {
     const soon = DateTime.now().plus({ hours: 3 }).startOf("hour");
     const slot = await lead.post(`/v1/duty-programs/${programId}/slots`, { start: soon.toUTC().toISO(), end: soon.plus({ hours: 1 }).toUTC().toISO(), seats: 1 });
     expect(slot.status).toBe(201);
     const casual = await t.person({ name: "Casual", timeZone: zone });
     await t.admin.patch(`/v1/people/${casual.personId}`, { trainedAt });
+    // Booked by mistake inside the cut-off: undone at once, within the grace period.
+    const mistake = await casual.post(`/v1/duty-slots/${slot.body.id}/bookings`, {});
+    expect(mistake.status).toBe(201);
+    expect((await casual.delete(`/v1/duty-bookings/${mistake.body.id}`)).status).toBe(204);
     const booking = await casual.post(`/v1/duty-slots/${slot.body.id}/bookings`, {});
     expect(booking.status).toBe(201);
+    // Eleven minutes later the grace period is over and the cut-off rules.
+    await t.handle.db.update(dutyBookings).set({ createdAt: new Date(Date.now() - 11 * 60_000) }).where(eq(dutyBookings.id, booking.body.id));
     const late = await casual.delete(`/v1/duty-bookings/${booking.body.id}`);
     expect(late.status).toBe(409);
     expect(late.body.code).toBe("cutoff_passed");
     expect((await lead.delete(`/v1/duty-bookings/${booking.body.id}`)).status).toBe(204);
+    // The program sets the grace period: 0 turns it off.
+    const strict = await lead.request("PATCH", `/v1/duty-programs/${programId}`, { body: { cancelGraceMinutes: 0 } });
+    expect([strict.status, strict.body.cancelGraceMinutes]).toEqual([200, 0]);
+    const again = await casual.post(`/v1/duty-slots/${slot.body.id}/bookings`, {});
+    expect((await casual.delete(`/v1/duty-bookings/${again.body.id}`)).body.code).toBe("cutoff_passed");
+    expect((await lead.request("PATCH", `/v1/duty-programs/${programId}`, { body: { cancelGraceMinutes: 1441 } })).body.errors[0].field).toBe("cancelGraceMinutes");
+    await lead.request("PATCH", `/v1/duty-programs/${programId}`, { body: { cancelGraceMinutes: 10 } });
+    await lead.delete(`/v1/duty-bookings/${again.body.id}`);
   });
 
   it("before the cut-off cancelling is free", async () => {

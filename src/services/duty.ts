@@ -37,6 +37,7 @@ export interface ProgramInput {
   excludedPersonIds?: string[] | undefined;
   bookingWindow?: { opens: { monthsBefore: number; day: number }; closes: { monthsBefore: number; day: number } } | null | undefined;
   changeCutoffMinutes?: number | undefined;
+  cancelGraceMinutes?: number | undefined;
   trainingRequired?: boolean | undefined;
   supportTeamId?: string | null | undefined;
 }
@@ -72,7 +73,7 @@ export function programView(program: DutyProgram, hours: WeeklyHours | null) {
 
 async function validatedValues(db: Db, input: ProgramPatch, current?: DutyProgram) {
   const values: Record<string, unknown> = {};
-  const copy = ["name", "slotMinutes", "seatsPerSlot", "quotaPerMonth", "eligibility", "eligibleTeamIds", "eligiblePersonIds", "excludedPersonIds", "changeCutoffMinutes", "trainingRequired", "hoursTeamId", "supportTeamId"] as const;
+  const copy = ["name", "slotMinutes", "seatsPerSlot", "quotaPerMonth", "eligibility", "eligibleTeamIds", "eligiblePersonIds", "excludedPersonIds", "changeCutoffMinutes", "cancelGraceMinutes", "trainingRequired", "hoursTeamId", "supportTeamId"] as const;
   for (const key of copy) if (input[key] !== undefined) values[key] = input[key];
   if (input.timeZone !== undefined) values.timeZone = validTimeZone(input.timeZone);
   if (input.bookingWindow !== undefined) {
@@ -319,10 +320,15 @@ export async function book(ctx: ServiceContext, slotId: string, input: { personI
   });
 }
 
-function requireBookingRights(ctx: ServiceContext, booking: { personId: string }, slot: DutySlot, program: DutyProgram) {
+/** Whether a booking is still inside its grace period: just made (by mistake, say), and its slot not started. */
+function inGrace(booking: { createdAt: Date }, slot: DutySlot, program: DutyProgram, now: Date): boolean {
+  return now.getTime() - booking.createdAt.getTime() <= program.cancelGraceMinutes * 60_000 && slot.startAt > now;
+}
+
+function requireBookingRights(ctx: ServiceContext, booking: { personId: string; createdAt: Date }, slot: DutySlot, program: DutyProgram) {
   authorize(ctx.actor, "duty.booking.change", { personId: booking.personId });
   const manager = can(ctx.actor, "duty.manage", {});
-  if (!manager && slot.startAt.getTime() - program.changeCutoffMinutes * 60_000 <= ctx.now.getTime()) {
+  if (!manager && !inGrace(booking, slot, program, ctx.now) && slot.startAt.getTime() - program.changeCutoffMinutes * 60_000 <= ctx.now.getTime()) {
     throw new DomainError("cutoff_passed", `Changes close ${program.changeCutoffMinutes} minutes before the slot; ask a lead`, {
       details: { cutoff: new Date(slot.startAt.getTime() - program.changeCutoffMinutes * 60_000) },
     });

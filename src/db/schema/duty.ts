@@ -32,6 +32,8 @@ export const dutyPrograms = pgTable(
     bookingClosesDay: integer("booking_closes_day"),
     /** Cancelling or moving a booking less than this before the slot needs a lead. */
     changeCutoffMinutes: integer("change_cutoff_minutes").notNull().default(1440),
+    /** A booking made by mistake can be cancelled (or moved) this long after it was made, whatever the cut-off, until the slot starts. */
+    cancelGraceMinutes: integer("cancel_grace_minutes").notNull().default(10),
     trainingRequired: boolean("training_required").notNull().default(false),
     /** The team people on duty join (e.g. the Customer Advocates). */
     supportTeamId: uuid("support_team_id").references(() => teams.id, { onDelete: "set null" }),
@@ -41,7 +43,7 @@ export const dutyPrograms = pgTable(
   },
   (t) => [
     uniqueIndex("duty_programs_name_lower_uq").on(sql`lower(${t.name})`),
-    check("duty_programs_numbers", sql`${t.slotMinutes} BETWEEN 15 AND 480 AND ${t.seatsPerSlot} > 0 AND ${t.quotaPerMonth} > 0 AND ${t.changeCutoffMinutes} >= 0`),
+    check("duty_programs_numbers", sql`${t.slotMinutes} BETWEEN 15 AND 480 AND ${t.seatsPerSlot} > 0 AND ${t.quotaPerMonth} > 0 AND ${t.changeCutoffMinutes} >= 0 AND ${t.cancelGraceMinutes} BETWEEN 0 AND 1440`),
   ],
 );
 

@@ -53,6 +53,11 @@ const programFields = {
   excludedPersonIds: Type.Array(Uuid, { maxItems: 10000 }),
   bookingWindow: Type.Union([BookingWindowRule, Type.Null()]),
   changeCutoffMinutes: Type.Integer({ minimum: 0, maximum: 44640, description: "Cancelling or moving closer than this to the slot needs a lead (default 1440)" }),
+  cancelGraceMinutes: Type.Integer({
+    minimum: 0,
+    maximum: 1440,
+    description: "A booking can be cancelled (or moved away from) this long after it was made, whatever the cut-off, until its slot starts (default 10)",
+  }),
   trainingRequired: Type.Boolean({ description: "Only people with trainedAt may book" }),
   supportTeamId: Type.Union([Uuid, Type.Null()], { description: "The team people on duty join" }),
 };
@@ -75,6 +80,7 @@ const Program = named(
       excludedPersonIds: Type.Array(Uuid),
       bookingWindow: Type.Union([BookingWindowRule, Type.Null()]),
       changeCutoffMinutes: Type.Integer(),
+      cancelGraceMinutes: Type.Integer(),
       trainingRequired: Type.Boolean(),
       supportTeamId: Type.Union([Uuid, Type.Null()]),
       createdAt: Instant,
@@ -163,6 +169,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox = async (app) => {
             excludedPersonIds: Type.Optional(programFields.excludedPersonIds),
             bookingWindow: Type.Optional(programFields.bookingWindow),
             changeCutoffMinutes: Type.Optional(programFields.changeCutoffMinutes),
+            cancelGraceMinutes: Type.Optional(programFields.cancelGraceMinutes),
             trainingRequired: Type.Optional(programFields.trainingRequired),
             supportTeamId: Type.Optional(programFields.supportTeamId),
           },

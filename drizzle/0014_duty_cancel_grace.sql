@@ -1,0 +1,3 @@
+ALTER TABLE "duty_programs" DROP CONSTRAINT "duty_programs_numbers";--> statement-breakpoint
+ALTER TABLE "duty_programs" ADD COLUMN "cancel_grace_minutes" integer DEFAULT 10 NOT NULL;--> statement-breakpoint
+ALTER TABLE "duty_programs" ADD CONSTRAINT "duty_programs_numbers" CHECK ("duty_programs"."slot_minutes" BETWEEN 15 AND 480 AND "duty_programs"."seats_per_slot" > 0 AND "duty_programs"."quota_per_month" > 0 AND "duty_programs"."change_cutoff_minutes" >= 0 AND "duty_programs"."cancel_grace_minutes" BETWEEN 0 AND 1440);
