@@ -80,6 +80,9 @@ function loggerOptions(level: string, stream: AppOptions["logStream"]): FastifyS
 }
 
 /** The Fastify server options: logger, limits, framework error handlers. Only the constructor takes these. */
+/** A date-time whose `+hh:mm` offset lost its `+` to URL form decoding. */
+const SPACED_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)? \d{2}(:?\d{2})?$/;
+
 export function serverOptions(config: AppOptions["config"], logStream?: AppOptions["logStream"]): FastifyServerOptions {
   return {
     logger: loggerOptions(config.logLevel, logStream),
@@ -103,6 +106,15 @@ export function serverOptions(config: AppOptions["config"], logStream?: AppOptio
 export const rotaApp = fp(
   async (app: FastifyInstance, { config, db, clock = () => new Date() }: Omit<AppOptions, "logStream">) => {
     configureValidation(app);
+    // `at=2026-12-24T18:00:00+05:30` pasted unencoded arrives with a space where the `+` stood
+    // (form decoding); a date-time cannot hold a space there, so it is read back as the `+` it was.
+    app.addHook("preValidation", async (request) => {
+      const query = request.query as Record<string, unknown> | undefined;
+      if (!query || typeof query !== "object") return;
+      for (const [key, value] of Object.entries(query)) {
+        if (typeof value === "string" && SPACED_OFFSET.test(value)) query[key] = value.replace(" ", "+");
+      }
+    });
     await app.register(schemasPlugin);
     // JSON only: Fastify's text/plain parser would turn a wrong Content-Type into a confusing 400.
     app.removeContentTypeParser("text/plain");

@@ -50,8 +50,8 @@ describe("domainErrorFromDatabase", () => {
     expect(references).toBe(4);
   });
 
-  it("an unknown participant is a validation error on `layers`, as the service's own check answers", () => {
-    expect(domainErrorFromDatabase(driverError("23503", "schedule_layer_participants_person_id_people_id_fk"))).toMatchObject({ code: "validation", field: "layers" });
+  it("an unknown participant is unknown_person on `layers`, as the service's own check answers", () => {
+    expect(domainErrorFromDatabase(driverError("23503", "schedule_layer_participants_person_id_people_id_fk"))).toMatchObject({ code: "unknown_person", field: "layers" });
     expect(domainErrorFromDatabase(driverError("23503", "duty_program_teams_team_id_teams_id_fk"))).toMatchObject({ code: "not_found", field: "eligibleTeamIds" });
   });
 
@@ -74,7 +74,7 @@ describe("domainErrorFromDatabase", () => {
     ["22P02", "invalid_request"],
     ["22007", "invalid_request"],
     ["22008", "invalid_request"],
-    ["23514", "validation"],
+    ["23514", "invalid_input"],
     ["23503", "conflict"],
   ])("SQLSTATE %s → %s", (code, expected) => {
     expect(domainErrorFromDatabase(driverError(code))?.code).toBe(expected);

@@ -73,8 +73,8 @@ const constraintErrors: Record<string, { code: string; field?: string; message: 
   duty_program_teams_pk: { code: "conflict", field: "eligibleTeamIds", message: "Two writes of the program's teams crossed; retry" },
   duty_program_people_pk: { code: "conflict", field: "eligiblePersonIds", message: "Two writes of the program's people crossed; retry" },
   // Ids that name nobody: the services check them first (with the same codes); this is the net.
-  schedule_layer_participants_person_id_people_id_fk: { code: "validation", field: "layers", message: "A participant is not a known person" },
-  schedule_layer_change_participants_person_id_people_id_fk: { code: "validation", field: "layers", message: "A participant is not a known person" },
+  schedule_layer_participants_person_id_people_id_fk: { code: "unknown_person", field: "layers", message: "A participant is not a known person" },
+  schedule_layer_change_participants_person_id_people_id_fk: { code: "unknown_person", field: "layers", message: "A participant is not a known person" },
   duty_program_teams_team_id_teams_id_fk: { code: "not_found", field: "eligibleTeamIds", message: "A team the program names does not exist" },
   duty_program_people_person_id_people_id_fk: { code: "not_found", message: "A person the program names does not exist" },
 };
@@ -95,7 +95,7 @@ export function domainErrorFromDatabase(error: unknown): DomainError | undefined
     case "23514": { // check_violation
       const known = db.constraint ? constraintErrors[db.constraint] : undefined;
       if (known) return new DomainError(known.code, known.message, known.field ? { field: known.field } : {});
-      const code = db.code === "23514" ? "validation" : "conflict";
+      const code = db.code === "23514" ? "invalid_input" : "conflict";
       return new DomainError(code, `The change conflicts with existing data (${db.constraint ?? "constraint"})`);
     }
     case "40001": // serialization_failure

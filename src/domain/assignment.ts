@@ -45,14 +45,14 @@ export interface Absence {
 const KINDS: ReadonlySet<string> = new Set<AssignmentKind>(["shift", "duty_slot", "oncall"]);
 
 function checked(assignments: readonly Assignment[], field: string): { a: Assignment; span: Span }[] {
-  if (!Array.isArray(assignments)) throw new DomainError("validation", `${field} must be a list`, { field });
+  if (!Array.isArray(assignments)) throw new DomainError("invalid_input", `${field} must be a list`, { field });
   return assignments.map((a: Assignment, i: number) => {
     const at = `${field}.${i}`;
     if (typeof a?.personId !== "string" || a.personId === "") {
-      throw new DomainError("validation", `${at}.personId is required`, { field: `${at}.personId` });
+      throw new DomainError("invalid_input", `${at}.personId is required`, { field: `${at}.personId` });
     }
     if (!KINDS.has(a.source?.kind) || typeof a.source.id !== "string") {
-      throw new DomainError("validation", `${at}.source must be { kind, id }`, { field: `${at}.source` });
+      throw new DomainError("invalid_input", `${at}.source must be { kind, id }`, { field: `${at}.source` });
     }
     return { a, span: intervalSpan(a, at) };
   });
@@ -140,7 +140,7 @@ export function headcountTimeline(assignments: readonly Assignment[], window: Ti
  * removed is what coverage must treat as uncovered.
  */
 export function withoutAbsences(assignments: readonly Assignment[], absences: readonly Absence[]): Assignment[] {
-  if (!Array.isArray(absences)) throw new DomainError("validation", "absences must be a list", { field: "absences" });
+  if (!Array.isArray(absences)) throw new DomainError("invalid_input", "absences must be a list", { field: "absences" });
   const away = new Map<string, Span[]>();
   absences.forEach((absence: Absence, i: number) => {
     const span = intervalSpan(absence, `absences.${i}`);

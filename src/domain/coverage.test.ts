@@ -443,7 +443,7 @@ describe("hours report", () => {
   });
 });
 
-describe("validation", () => {
+describe("invalid_input", () => {
   const date = "2026-06-15";
   const base: CoverageInput = {
     window: localWindow(date, plusDays(date, 1)),
@@ -456,12 +456,12 @@ describe("validation", () => {
   const later = at(date, "12:00");
 
   it.each([
-    ["an empty window", { window: { from: later, to: later } }, "validation", "window.to"],
-    ["a window ending before it starts", { window: { from: later, to: at(date, "11:00") } }, "validation", "window.to"],
-    ["headcount 0", { requirements: [{ ...chatRequirement, headcount: 0 }] }, "validation", "requirements.0.headcount"],
-    ["headcount 1.5", { requirements: [{ ...chatRequirement, headcount: 1.5 }] }, "validation", "requirements.0.headcount"],
-    ["maxConcurrentChats 0", { maxConcurrentChats: 0 }, "validation", "maxConcurrentChats"],
-    ["two requirements with one id", { requirements: [chatRequirement, { ...frenchRequirement, id: "chat" }] }, "validation", "requirements.1.id"],
+    ["an empty window", { window: { from: later, to: later } }, "invalid_input", "window.to"],
+    ["a window ending before it starts", { window: { from: later, to: at(date, "11:00") } }, "invalid_input", "window.to"],
+    ["headcount 0", { requirements: [{ ...chatRequirement, headcount: 0 }] }, "invalid_input", "requirements.0.headcount"],
+    ["headcount 1.5", { requirements: [{ ...chatRequirement, headcount: 1.5 }] }, "invalid_input", "requirements.0.headcount"],
+    ["maxConcurrentChats 0", { maxConcurrentChats: 0 }, "invalid_input", "maxConcurrentChats"],
+    ["two requirements with one id", { requirements: [chatRequirement, { ...frenchRequirement, id: "chat" }] }, "invalid_input", "requirements.1.id"],
     ["a requirement zone that is not IANA", { requirements: [{ ...chatRequirement, hours: { ...chatRequirement.hours, zone: "PST" } }] }, "unknown_time_zone", "requirements.0.hours.zone"],
     ["a shift ending before it starts", { shifts: [{ ...shift("alice", date, "12:00", "16:00", "chat"), end: at(date, "11:00") }] }, "invalid_interval", "shifts.0.end"],
     ["support hours with a bad time", { supportHours: { zone: LA, windows: [{ days: MON_FRI, start: "7am", end: "18:00" }] } }, "invalid_time", "supportHours.windows.0.start"],
@@ -471,7 +471,7 @@ describe("validation", () => {
   });
 
   it.each([
-    ["an empty window", { window: { from: later, to: later } }, "validation", "window.to"],
+    ["an empty window", { window: { from: later, to: later } }, "invalid_input", "window.to"],
     ["an unknown zone", { zone: "Mars/Base" }, "unknown_time_zone", "zone"],
   ] as const)("hours report rejects %s", (_name, change, code, field) => {
     const error = domainError(() => hoursReport({ window: base.window, zone: LA, supportHours: null, shifts: [], ...change }));

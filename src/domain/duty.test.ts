@@ -289,7 +289,7 @@ describe("generateSlots", () => {
 
   it("validates slotMinutes, the month and the hours", () => {
     for (const slotMinutes of [14, 481, 60.5, Number.NaN]) {
-      expect(failure(() => generateSlots({ hours: businessLA, slotMinutes }, "2026-12"))).toEqual({ code: "validation", field: "slotMinutes" });
+      expect(failure(() => generateSlots({ hours: businessLA, slotMinutes }, "2026-12"))).toEqual({ code: "invalid_input", field: "slotMinutes" });
     }
     expect(generateSlots({ hours: businessLA, slotMinutes: 480 }, "2026-12")).toHaveLength(23);
     expect(failure(() => generateSlots({ hours: businessLA, slotMinutes: 60 }, "2026-12-01"))).toEqual({ code: "invalid_month", field: "month" });
@@ -385,14 +385,14 @@ describe("bookingWindow", () => {
 
   it("validates days, months before, the order, the month and the zone", () => {
     const bad = (opens: { monthsBefore: number; day: number }, closes = rule.closes) => failure(() => bookingWindow({ opens, closes }, "2026-12", LA));
-    expect(bad({ monthsBefore: 1, day: 29 })).toEqual({ code: "validation", field: "opens.day" });
-    expect(bad({ monthsBefore: 1, day: 0 })).toEqual({ code: "validation", field: "opens.day" });
-    expect(bad({ monthsBefore: 1, day: 1.5 })).toEqual({ code: "validation", field: "opens.day" });
-    expect(bad({ monthsBefore: 13, day: 1 })).toEqual({ code: "validation", field: "opens.monthsBefore" });
-    expect(bad({ monthsBefore: -1, day: 1 })).toEqual({ code: "validation", field: "opens.monthsBefore" });
-    expect(bad(rule.opens, { monthsBefore: 1, day: 30 })).toEqual({ code: "validation", field: "closes.day" });
-    expect(bad({ monthsBefore: 1, day: 26 })).toEqual({ code: "validation", field: "closes" });
-    expect(bad({ monthsBefore: 0, day: 1 })).toEqual({ code: "validation", field: "closes" });
+    expect(bad({ monthsBefore: 1, day: 29 })).toEqual({ code: "invalid_input", field: "opens.day" });
+    expect(bad({ monthsBefore: 1, day: 0 })).toEqual({ code: "invalid_input", field: "opens.day" });
+    expect(bad({ monthsBefore: 1, day: 1.5 })).toEqual({ code: "invalid_input", field: "opens.day" });
+    expect(bad({ monthsBefore: 13, day: 1 })).toEqual({ code: "invalid_input", field: "opens.monthsBefore" });
+    expect(bad({ monthsBefore: -1, day: 1 })).toEqual({ code: "invalid_input", field: "opens.monthsBefore" });
+    expect(bad(rule.opens, { monthsBefore: 1, day: 30 })).toEqual({ code: "invalid_input", field: "closes.day" });
+    expect(bad({ monthsBefore: 1, day: 26 })).toEqual({ code: "invalid_input", field: "closes" });
+    expect(bad({ monthsBefore: 0, day: 1 })).toEqual({ code: "invalid_input", field: "closes" });
     expect(failure(() => bookingWindow(rule, "2026/12", LA))).toEqual({ code: "invalid_month", field: "month" });
     expect(failure(() => bookingWindow(rule, "2026-12", "EST"))).toEqual({ code: "unknown_time_zone", field: "zone" });
   });
@@ -625,14 +625,14 @@ describe("autoAssign", () => {
     const good = slot("wed-10", "2026-12-02", "10:00");
     const run = (slots: AutoAssignSlot[], people: AutoAssignPerson[] = [person("a")], zone?: string) =>
       failure(() => autoAssign({ slots, people, ...(zone === undefined ? {} : { zone }) }));
-    expect(run([good, { ...good }])).toEqual({ code: "validation", field: "slots.1.id" });
-    expect(run([{ ...good, id: "" }])).toEqual({ code: "validation", field: "slots.0.id" });
-    expect(run([{ ...good, freeSeats: -1 }])).toEqual({ code: "validation", field: "slots.0.freeSeats" });
-    expect(run([{ ...good, freeSeats: 1.5 }])).toEqual({ code: "validation", field: "slots.0.freeSeats" });
+    expect(run([good, { ...good }])).toEqual({ code: "invalid_input", field: "slots.1.id" });
+    expect(run([{ ...good, id: "" }])).toEqual({ code: "invalid_input", field: "slots.0.id" });
+    expect(run([{ ...good, freeSeats: -1 }])).toEqual({ code: "invalid_input", field: "slots.0.freeSeats" });
+    expect(run([{ ...good, freeSeats: 1.5 }])).toEqual({ code: "invalid_input", field: "slots.0.freeSeats" });
     expect(run([{ ...good, end: good.start }])).toEqual({ code: "invalid_interval", field: "slots.0.end" });
-    expect(run([good], [person("a"), person("a")])).toEqual({ code: "validation", field: "people.1.id" });
+    expect(run([good], [person("a"), person("a")])).toEqual({ code: "invalid_input", field: "people.1.id" });
     expect(run([good], [person("a", { zone: "PST" })])).toEqual({ code: "unknown_time_zone", field: "people.0.zone" });
-    expect(run([good], [person("a", { unpopularCount: -1 })])).toEqual({ code: "validation", field: "people.0.unpopularCount" });
+    expect(run([good], [person("a", { unpopularCount: -1 })])).toEqual({ code: "invalid_input", field: "people.0.unpopularCount" });
     expect(run([good], [person("a", { workingHours: [{ days: ["mon"], start: "9:00", end: "17:00" }] })])).toEqual({
       code: "invalid_time",
       field: "people.0.workingHours.0.start",

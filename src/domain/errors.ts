@@ -23,6 +23,6 @@ export class DomainError extends Error {
 }
 
 /** Invalid input detected by domain code (bad zone, zero-length interval, ...). */
-export function invalid(field: string, message: string, code = "validation"): DomainError {
+export function invalid(field: string, message: string, code = "invalid_input"): DomainError {
   return new DomainError(code, message, { field });
 }

@@ -62,7 +62,7 @@ export function toInterval(span: Span): Interval {
 }
 
 function spansOf(intervals: readonly Interval[], field: string): Span[] {
-  if (!Array.isArray(intervals)) throw new DomainError("validation", `${field} must be a list`, { field });
+  if (!Array.isArray(intervals)) throw new DomainError("invalid_input", `${field} must be a list`, { field });
   return intervals.map((interval, index) => intervalSpan(interval, `${field}.${index}`));
 }
 

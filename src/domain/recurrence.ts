@@ -329,7 +329,7 @@ export function expandPattern(pattern: RecurringPattern, window: TimeWindow, con
   const hasEnd = pattern.endTime !== undefined;
   const hasDuration = pattern.durationMinutes !== undefined;
   if (hasEnd === hasDuration) {
-    throw new DomainError("validation", "give exactly one of endTime and durationMinutes", { field: "endTime" });
+    throw new DomainError("invalid_input", "give exactly one of endTime and durationMinutes", { field: "endTime" });
   }
   const endMinutes = hasEnd ? parseLocalTime(pattern.endTime, "endTime", true) : 0;
   const duration = pattern.durationMinutes ?? 0;

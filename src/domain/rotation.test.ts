@@ -207,10 +207,10 @@ describe("bad input", () => {
   it.each([
     ["turn length 0", { turn: { unit: "days", count: 0 } }, "invalid_turn_length", "rotation.turn.count"],
     ["turn length 1.5", { turn: { unit: "hours", count: 1.5 } }, "invalid_turn_length", "rotation.turn.count"],
-    ["unknown unit", { turn: { unit: "months", count: 1 } }, "validation", "rotation.turn.unit"],
+    ["unknown unit", { turn: { unit: "months", count: 1 } }, "invalid_input", "rotation.turn.unit"],
     ["unknown zone", { zone: "PST" }, "unknown_time_zone", "rotation.zone"],
     ["no participants", { participants: [] }, "no_participants", "rotation.participants"],
-    ["empty person id", { participants: [{ personId: "" }] }, "validation", "rotation.participants.0.personId"],
+    ["empty person id", { participants: [{ personId: "" }] }, "invalid_input", "rotation.participants.0.personId"],
     ["handoff 24:00", { handoffTime: "24:00" }, "invalid_time", "rotation.handoffTime"],
     ["bad start date", { startDate: "2026-02-30" }, "invalid_date", "rotation.startDate"],
     ["end before start", { end: new Date("2026-01-01T00:00:00Z") }, "invalid_interval", "rotation.end"],
@@ -231,7 +231,7 @@ describe("bad input", () => {
           { effectiveFrom: new Date("2026-02-01T00:00:00Z"), participants: people("b") },
         ],
       },
-      "validation",
+      "invalid_input",
       "rotation.participantChanges.1.effectiveFrom",
     ],
     [

@@ -106,13 +106,13 @@ export class CompiledRotation {
   constructor(rotation: Rotation, field: string, context: TimeContext) {
     const at = (name: string) => (field === "" ? name : `${field}.${name}`);
     if (rotation === null || typeof rotation !== "object") {
-      throw new DomainError("validation", `${field || "rotation"} must be an object`, { field: field || "rotation" });
+      throw new DomainError("invalid_input", `${field || "rotation"} must be an object`, { field: field || "rotation" });
     }
     this.zone = requireZone(rotation.zone, at("zone"));
     this.#clock = context.clock(this.zone);
     const unit = rotation.turn?.unit;
     if (unit !== "hours" && unit !== "days" && unit !== "weeks") {
-      throw new DomainError("validation", "turn.unit must be hours, days or weeks", { field: at("turn.unit") });
+      throw new DomainError("invalid_input", "turn.unit must be hours, days or weeks", { field: at("turn.unit") });
     }
     const count = rotation.turn.count;
     if (!Number.isInteger(count) || count < 1 || count > MAX_TURN_COUNT) {
@@ -143,7 +143,7 @@ export class CompiledRotation {
     changes.sort((a, b) => a.effectiveFrom - b.effectiveFrom);
     for (let i = 1; i < changes.length; i++) {
       if (changes[i]!.effectiveFrom === changes[i - 1]!.effectiveFrom) {
-        throw new DomainError("validation", "two participant changes take effect at the same instant", {
+        throw new DomainError("invalid_input", "two participant changes take effect at the same instant", {
           field: at(`participantChanges.${changes[i]!.index}.effectiveFrom`),
         });
       }
@@ -266,7 +266,7 @@ function roster(participants: readonly Participant[] | undefined, field: string)
   }
   return participants.map((p: Participant, i: number) => {
     if (typeof p?.personId !== "string" || p.personId === "") {
-      throw new DomainError("validation", `${field}.${i}.personId is required`, { field: `${field}.${i}.personId` });
+      throw new DomainError("invalid_input", `${field}.${i}.personId is required`, { field: `${field}.${i}.personId` });
     }
     return p.personId;
   });

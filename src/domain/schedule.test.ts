@@ -221,11 +221,11 @@ describe("who is on, who is next", () => {
 describe("bad input", () => {
   const window = localWindow("2026-03-06", "2026-03-07");
   it.each([
-    ["duplicate layer id", { layers: [business, { ...backstop, id: "business" }], window }, "validation", "layers.1.id"],
+    ["duplicate layer id", { layers: [business, { ...backstop, id: "business" }], window }, "invalid_input", "layers.1.id"],
     ["invalid rotation in a layer", { layers: [business, { ...backstop, rotation: { ...backstop.rotation, turn: { unit: "days", count: 0 } } }], window }, "invalid_turn_length", "layers.1.rotation.turn.count"],
     ["unknown zone in a layer", { layers: [{ ...business, rotation: { ...business.rotation, zone: "Mars/Base" } }], window }, "unknown_time_zone", "layers.0.rotation.zone"],
     ["override ending before it starts", { layers: [], overrides: [{ id: "o", personId: "p", start: at("2026-03-06T10:00"), end: at("2026-03-06T10:00"), createdAt: new Date(0) }], window }, "invalid_interval", "overrides.0.end"],
-    ["override without person", { layers: [], overrides: [{ id: "o", personId: "", start: at("2026-03-06T10:00"), end: at("2026-03-06T11:00"), createdAt: new Date(0) }], window }, "validation", "overrides.0.personId"],
+    ["override without person", { layers: [], overrides: [{ id: "o", personId: "", start: at("2026-03-06T10:00"), end: at("2026-03-06T11:00"), createdAt: new Date(0) }], window }, "invalid_input", "overrides.0.personId"],
     ["window backwards", { layers: [], window: { from: window.to, to: window.from } }, "invalid_window", "window.to"],
   ])("%s", (_name, input, code, field) => {
     const error = domainError(() => computeSchedule(input as Parameters<typeof computeSchedule>[0]));

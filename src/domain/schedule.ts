@@ -160,19 +160,19 @@ function applyOverride(pieces: Piece[], o: CompiledOverride): void {
 
 function requireId(value: unknown, field: string): string {
   if (typeof value !== "string" || value === "") {
-    throw new DomainError("validation", `${field} is required`, { field });
+    throw new DomainError("invalid_input", `${field} is required`, { field });
   }
   return value;
 }
 
 function compileOverrides(overrides: readonly Override[], window: Span): CompiledOverride[] {
-  if (!Array.isArray(overrides)) throw new DomainError("validation", "overrides must be a list", { field: "overrides" });
+  if (!Array.isArray(overrides)) throw new DomainError("invalid_input", "overrides must be a list", { field: "overrides" });
   const seen = new Set<string>();
   const out: CompiledOverride[] = [];
   overrides.forEach((o: Override, i: number) => {
     const field = `overrides.${i}`;
     const id = requireId(o?.id, `${field}.id`);
-    if (seen.has(id)) throw new DomainError("validation", `${field}.id repeats ${id}`, { field: `${field}.id` });
+    if (seen.has(id)) throw new DomainError("invalid_input", `${field}.id repeats ${id}`, { field: `${field}.id` });
     seen.add(id);
     const span = intervalSpan(o, field);
     const createdAt = instantMs(o.createdAt, `${field}.createdAt`);
@@ -193,11 +193,11 @@ export function compileLayers(
   layers: readonly ScheduleLayer[],
   context = new TimeContext(),
 ): { id: string; rotationId: string | undefined; rotation: CompiledRotation }[] {
-  if (!Array.isArray(layers)) throw new DomainError("validation", "layers must be a list", { field: "layers" });
+  if (!Array.isArray(layers)) throw new DomainError("invalid_input", "layers must be a list", { field: "layers" });
   const seen = new Set<string>();
   return layers.map((layer: ScheduleLayer, i: number) => {
     const id = requireId(layer?.id, `layers.${i}.id`);
-    if (seen.has(id)) throw new DomainError("validation", `layers.${i}.id repeats ${id}`, { field: `layers.${i}.id` });
+    if (seen.has(id)) throw new DomainError("invalid_input", `layers.${i}.id repeats ${id}`, { field: `layers.${i}.id` });
     seen.add(id);
     return { id, rotationId: layer.rotation?.id, rotation: compileRotation(layer.rotation, `layers.${i}.rotation`, context) };
   });

@@ -150,10 +150,10 @@ describe("bad input", () => {
     ["unknown zone", { zone: "PST", windows: [ok] }, "unknown_time_zone", "hours.zone"],
     ["bad start", { zone: LA, windows: [{ ...ok, start: "25:00" }] }, "invalid_time", "hours.windows.0.start"],
     ["24:00 start", { zone: LA, windows: [ok, { ...ok, start: "24:00" }] }, "invalid_time", "hours.windows.1.start"],
-    ["no days", { zone: LA, windows: [{ ...ok, days: [] }] }, "validation", "hours.windows.0.days"],
-    ["unknown day", { zone: LA, windows: [{ ...ok, days: ["mon", "Tuesday"] }] }, "validation", "hours.windows.0.days.1"],
+    ["no days", { zone: LA, windows: [{ ...ok, days: [] }] }, "invalid_input", "hours.windows.0.days"],
+    ["unknown day", { zone: LA, windows: [{ ...ok, days: ["mon", "Tuesday"] }] }, "invalid_input", "hours.windows.0.days.1"],
     ["no windows at all", { zone: LA, windows: [] }, "never_matches", "hours.windows"],
-    ["allWeek with windows", { zone: LA, allWeek: true, windows: [ok] }, "validation", "hours.windows"],
+    ["allWeek with windows", { zone: LA, allWeek: true, windows: [ok] }, "invalid_input", "hours.windows"],
     ["bad exception date", { zone: LA, windows: [ok], exceptions: [{ date: "2026-02-30", closed: true }] }, "invalid_date", "hours.exceptions.0.date"],
     [
       "special hours ending before they start",
@@ -171,7 +171,7 @@ describe("bad input", () => {
           { date: "2026-12-24", closed: true },
         ],
       },
-      "validation",
+      "invalid_input",
       "hours.exceptions.1.closed",
     ],
   ])("%s", (_name, hoursInput, code, field) => {

@@ -73,7 +73,7 @@ const WEEKDAY_INDEX = new Map<string, number>(WEEKDAYS.map((d, i) => [d, i]));
  * `${field}.0.start`, `${field}.1.days.2`). Does not require any window.
  */
 export function compileWindows(windows: readonly WeeklyWindow[], field: string): MinuteRange[][] {
-  if (!Array.isArray(windows)) throw new DomainError("validation", `${field} must be a list`, { field });
+  if (!Array.isArray(windows)) throw new DomainError("invalid_input", `${field} must be a list`, { field });
   const byWeekday: MinuteRange[][] = WEEKDAYS.map(() => []);
   windows.forEach((window, i) => {
     const at = `${field}.${i}`;
@@ -82,13 +82,13 @@ export function compileWindows(windows: readonly WeeklyWindow[], field: string):
     if (end <= start) end += 1440;
     const days: readonly Weekday[] = window.days;
     if (!Array.isArray(days) || days.length === 0) {
-      throw new DomainError("validation", `${at}.days must name at least one weekday`, { field: `${at}.days` });
+      throw new DomainError("invalid_input", `${at}.days must name at least one weekday`, { field: `${at}.days` });
     }
     const seen = new Set<number>();
     days.forEach((day, j) => {
       const index = WEEKDAY_INDEX.get(day);
       if (index === undefined) {
-        throw new DomainError("validation", `${at}.days.${j} must be one of ${WEEKDAYS.join(", ")}`, {
+        throw new DomainError("invalid_input", `${at}.days.${j} must be one of ${WEEKDAYS.join(", ")}`, {
           field: `${at}.days.${j}`,
         });
       }
@@ -101,7 +101,7 @@ export function compileWindows(windows: readonly WeeklyWindow[], field: string):
 }
 
 function compileExceptions(exceptions: readonly HoursException[], field: string): Map<number, MinuteRange[]> {
-  if (!Array.isArray(exceptions)) throw new DomainError("validation", `${field} must be a list`, { field });
+  if (!Array.isArray(exceptions)) throw new DomainError("invalid_input", `${field} must be a list`, { field });
   const byDay = new Map<number, MinuteRange[]>();
   const closedDays = new Set<number>();
   exceptions.forEach((exception, i) => {
@@ -110,14 +110,14 @@ function compileExceptions(exceptions: readonly HoursException[], field: string)
     const list = byDay.get(day) ?? [];
     if (exception.closed === true) {
       if (list.length > 0) {
-        throw new DomainError("validation", `${at}: ${exception.date} is both closed and has special hours`, {
+        throw new DomainError("invalid_input", `${at}: ${exception.date} is both closed and has special hours`, {
           field: `${at}.closed`,
         });
       }
       closedDays.add(day);
     } else {
       if (closedDays.has(day)) {
-        throw new DomainError("validation", `${at}: ${exception.date} is both closed and has special hours`, {
+        throw new DomainError("invalid_input", `${at}: ${exception.date} is both closed and has special hours`, {
           field: `${at}.date`,
         });
       }
@@ -144,7 +144,7 @@ export function compileWeeklyHours(hours: WeeklyHours, field = "hours"): { zone:
   const zone = requireZone(hours?.zone, `${prefix}zone`);
   const windows = hours.windows ?? [];
   if (hours.allWeek === true && windows.length > 0) {
-    throw new DomainError("validation", "allWeek excludes windows", { field: `${prefix}windows` });
+    throw new DomainError("invalid_input", "allWeek excludes windows", { field: `${prefix}windows` });
   }
   const byWeekday = hours.allWeek === true ? WEEKDAYS.map(() => [{ start: 0, end: 1440 }]) : compileWindows(windows, `${prefix}windows`);
   const exceptions = compileExceptions(hours.exceptions ?? [], `${prefix}exceptions`);

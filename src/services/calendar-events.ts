@@ -337,7 +337,7 @@ export async function calendarSubjectOf(db: Db, subject: { kind: FeedSubjectKind
       return { facts: { kind: "duty_program" }, name: program.name };
     }
     default:
-      throw new DomainError("validation", `Unknown subject kind ${String(subject.kind)}`, { field: "subject.kind" });
+      throw new DomainError("unknown_subject_kind", `Unknown subject kind ${String(subject.kind)}`, { field: "subject.kind" });
   }
 }
 

@@ -59,7 +59,7 @@ export function targetView(t: CalendarTarget) {
   };
 }
 
-const invalid = (field: string, message: string) => new DomainError("validation", message, { field });
+const invalid = (field: string, message: string) => new DomainError("invalid_calendar_target", message, { field });
 
 /** The credentials as the sync needs them, checked as far as can be without calling Google; the non-secret hint. */
 function credentialsOf(input: CredentialsInput): { credentials: GoogleCredentials; hint: string; delegatedUser: string | null } {

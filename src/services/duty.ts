@@ -117,7 +117,7 @@ export async function createProgram(ctx: ServiceContext, input: ProgramInput) {
     const program = await repo.insertProgram({ ...(values as { name: string; timeZone: string }), createdAt: ctx.now, updatedAt: ctx.now });
     if (!program.hoursTeamId) await repo.replaceProgramHours(program.id, ownHoursRows(input.hours, program.timeZone));
     const hours = await programHours(tx, program);
-    if (!hours) throw new DomainError("validation", "Give the program hours (windows) or hoursTeamId with support hours", { field: "hours.windows" });
+    if (!hours) throw new DomainError("hours_required", "Give the program hours (windows) or hoursTeamId with support hours", { field: "hours.windows" });
     await audit(tx, ctx, { entity: "duty_program", entityId: program.id, action: "create", changes: { after: program } });
     return programView(program, hours);
   });
@@ -158,7 +158,7 @@ export async function generateMonthSlots(ctx: ServiceContext, programId: string,
     const program = await repo.findProgramForUpdate(programId);
     if (!program) throw notFound("duty program", programId);
     const hours = await programHours(tx, program);
-    if (!hours) throw new DomainError("validation", "The program has no hours to put slots in", { field: "hours" });
+    if (!hours) throw new DomainError("hours_required", "The program has no hours to put slots in", { field: "hours" });
     const slots = generateSlots({ hours, slotMinutes: program.slotMinutes }, month, new TimeContext());
     const created = await repo.insertSlotsIfAbsent(
       slots.map((s) => ({ programId, month, startAt: s.start, endAt: s.end, seats: program.seatsPerSlot, createdAt: ctx.now, updatedAt: ctx.now })),
@@ -354,7 +354,7 @@ export async function moveBooking(ctx: ServiceContext, bookingId: string, target
     const repo = createDutyRepository(tx);
     const booking = await repo.findBookingForUpdate(bookingId);
     if (!booking) throw notFound("duty booking", bookingId);
-    if (booking.slotId === targetSlotId) throw new DomainError("validation", "The booking is already in that slot", { field: "slotId" });
+    if (booking.slotId === targetSlotId) throw new DomainError("same_slot", "The booking is already in that slot", { field: "slotId" });
     // Lock both slots in id order so two opposite moves cannot deadlock.
     const [first, second] = [booking.slotId, targetSlotId].sort();
     const locked = new Map<string, DutySlot | undefined>([[first!, await repo.lockSlot(first!)], [second!, await repo.lockSlot(second!)]]);
@@ -362,7 +362,7 @@ export async function moveBooking(ctx: ServiceContext, bookingId: string, target
     const target = locked.get(targetSlotId);
     if (!target) throw new DomainError("not_found", `No duty slot with id ${targetSlotId}`, { field: "slotId" });
     const program = (await repo.findProgram(booking.programId))!;
-    if (target.programId !== program.id) throw new DomainError("validation", "The target slot belongs to another program", { field: "slotId" });
+    if (target.programId !== program.id) throw new DomainError("slot_of_other_program", "The target slot belongs to another program", { field: "slotId" });
     requireBookingRights(ctx, booking, source, program);
     const manager = can(ctx.actor, "duty.manage", {});
     if (!manager && target.startAt.getTime() - program.changeCutoffMinutes * 60_000 <= ctx.now.getTime()) {

@@ -140,7 +140,7 @@ export async function createFeed(ctx: ServiceContext, input: FeedInput) {
   const { facts, name } = await calendarSubjectOf(ctx.db, input.subject);
   authorize(ctx.actor, "feed.create", { subject: facts, actorTeamIds: await actorTeamIds(ctx.db, ctx.actor.personId) });
   if (input.includeTimeOff && input.subject.kind !== "person") {
-    throw new DomainError("validation", "Only a person's feed can include time off", { field: "includeTimeOff" });
+    throw new DomainError("time_off_needs_person", "Only a person's feed can include time off", { field: "includeTimeOff" });
   }
   const token = FEED_TOKEN_PREFIX + randomBytes(32).toString("base64url");
   return ctx.db.transaction(async (tx) => {

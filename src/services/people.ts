@@ -30,7 +30,7 @@ export type PersonPatch = Partial<PersonInput>;
 export function validTimeZone(input: string, field = "timeZone"): string {
   const zone = normalizeTimeZone(input);
   if (!zone) {
-    throw new DomainError("validation", `"${input}" is not an IANA time zone name (use e.g. America/Los_Angeles, not PST)`, { field });
+    throw new DomainError("unknown_time_zone", `"${input}" is not an IANA time zone name (use e.g. America/Los_Angeles, not PST)`, { field });
   }
   return zone;
 }
@@ -60,7 +60,7 @@ function toValues(input: PersonPatch): Partial<NewPerson> {
 function checkWorkingHours(person: Pick<Person, "workingDays" | "workingStart" | "workingEnd">) {
   const set = [person.workingDays, person.workingStart, person.workingEnd].filter((v) => v !== null && v !== undefined).length;
   if (set !== 0 && set !== 3) {
-    throw new DomainError("validation", "Set workingDays, workingStart and workingEnd together, or all to null", { field: "workingDays" });
+    throw new DomainError("incomplete_working_hours", "Set workingDays, workingStart and workingEnd together, or all to null", { field: "workingDays" });
   }
 }
 

@@ -80,7 +80,7 @@ async function validatedLayers(db: Db, layers: LayerInput[], zone: string): Prom
   return layers.map((l, i) => {
     const field = `layers.${i}`;
     const missing = l.participants.find((p) => !known.has(p)) ?? (l.participantChanges ?? []).flatMap((c) => c.participants).find((p) => !known.has(p));
-    if (missing) throw new DomainError("validation", `No person with id ${missing}`, { field: `${field}.participants` });
+    if (missing) throw new DomainError("unknown_person", `No person with id ${missing}`, { field: `${field}.participants` });
     const layerZone = l.timeZone ? validTimeZone(l.timeZone, `${field}.timeZone`) : null;
     const rotation: Rotation = {
       participants: l.participants.map((personId) => ({ personId })),
@@ -295,9 +295,9 @@ export async function createOverride(
     });
     const found = await repo.peopleByIds([personId, ...(input.replacesPersonId ? [input.replacesPersonId] : [])]);
     const person = found.find((p) => p.id === personId);
-    if (!person || !person.active) throw new DomainError("validation", "The person is not an active person", { field: "personId" });
+    if (!person || !person.active) throw new DomainError("person_inactive", "The person is not an active person", { field: "personId" });
     if (input.replacesPersonId && !found.some((p) => p.id === input.replacesPersonId)) {
-      throw new DomainError("validation", `No person with id ${input.replacesPersonId}`, { field: "replacesPersonId" });
+      throw new DomainError("unknown_person", `No person with id ${input.replacesPersonId}`, { field: "replacesPersonId" });
     }
     const override = await repo.insertOverride({
       scheduleId,

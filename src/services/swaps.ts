@@ -61,7 +61,7 @@ async function resolve(db: Db, ref: AssignmentRef, field: string, lock = false):
   const repo = createScheduleRepository(db);
   const schedule = lock ? await repo.findByIdForUpdate(ref.id) : await repo.findById(ref.id);
   if (!schedule) throw new DomainError("not_found", `No schedule with id ${ref.id}`, { field: `${field}.id` });
-  if (!ref.start || !ref.end) throw new DomainError("validation", "An on-call window needs start and end", { field: `${field}.start` });
+  if (!ref.start || !ref.end) throw new DomainError("oncall_window_required", "An on-call window needs start and end", { field: `${field}.start` });
   const start = new Date(ref.start);
   const end = new Date(ref.end);
   if (!(end > start)) throw new DomainError("invalid_interval", "end must be after start", { field: `${field}.end` });
@@ -142,23 +142,23 @@ export async function createSwap(ctx: ServiceContext, input: SwapInput): Promise
     if (offered.start <= ctx.now) throw new DomainError("assignment_started", "The offered assignment has already started", { field: "offered" });
     let requested: ResolvedAssignment | undefined;
     if (input.kind === "open") {
-      if (input.counterpartId || input.requested) throw new DomainError("validation", "An open swap names no counterpart and asks for nothing back", { field: "counterpartId" });
+      if (input.counterpartId || input.requested) throw new DomainError("invalid_swap", "An open swap names no counterpart and asks for nothing back", { field: "counterpartId" });
     } else {
-      if (!input.counterpartId) throw new DomainError("validation", `A ${input.kind} swap names the counterpart`, { field: "counterpartId" });
-      if (input.counterpartId === requesterId) throw new DomainError("validation", "A swap needs two different people", { field: "counterpartId" });
+      if (!input.counterpartId) throw new DomainError("invalid_swap", `A ${input.kind} swap names the counterpart`, { field: "counterpartId" });
+      if (input.counterpartId === requesterId) throw new DomainError("invalid_swap", "A swap needs two different people", { field: "counterpartId" });
       if (!(await createPeopleRepository(tx).findById(input.counterpartId))) throw new DomainError("not_found", `No person with id ${input.counterpartId}`, { field: "counterpartId" });
     }
     if (input.kind === "trade") {
-      if (!input.requested) throw new DomainError("validation", "A trade names the assignment asked for in return", { field: "requested" });
+      if (!input.requested) throw new DomainError("invalid_swap", "A trade names the assignment asked for in return", { field: "requested" });
       requested = await resolve(tx, input.requested, "requested");
       if (requested.personId !== input.counterpartId) throw new DomainError("not_your_assignment", "The requested assignment is not the counterpart's", { field: "requested.id" });
       if (requested.start <= ctx.now) throw new DomainError("assignment_started", "The requested assignment has already started", { field: "requested" });
     } else if (input.requested) {
-      throw new DomainError("validation", "Only a trade asks for an assignment back", { field: "requested" });
+      throw new DomainError("invalid_swap", "Only a trade asks for an assignment back", { field: "requested" });
     }
     const firstStart = Math.min(offered.start.getTime(), requested?.start.getTime() ?? Infinity);
     const expiresAt = input.expiresAt ? new Date(input.expiresAt) : undefined;
-    if (expiresAt && expiresAt <= ctx.now) throw new DomainError("validation", "expiresAt must be in the future", { field: "expiresAt" });
+    if (expiresAt && expiresAt <= ctx.now) throw new DomainError("invalid_swap", "expiresAt must be in the future", { field: "expiresAt" });
     return createSwapRecord(tx, ctx, {
       kind: input.kind,
       requesterId,

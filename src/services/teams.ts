@@ -44,13 +44,13 @@ function toValues(input: TeamPatch): Partial<NewTeam> {
 /** Shift rules must fit a day and each other: 4-hour minimum on a 60-minute grid is fine, 90 on 60 is not. */
 function validateShiftRules(team: Pick<Team, "minShiftMinutes" | "shiftGranularityMinutes">) {
   if (1440 % team.shiftGranularityMinutes !== 0) {
-    throw new DomainError("validation", "shiftGranularityMinutes must divide a day (1440 minutes), e.g. 15, 30, 60", {
+    throw new DomainError("invalid_shift_rules", "shiftGranularityMinutes must divide a day (1440 minutes), e.g. 15, 30, 60", {
       field: "shiftGranularityMinutes",
     });
   }
   if (team.minShiftMinutes % team.shiftGranularityMinutes !== 0) {
     throw new DomainError(
-      "validation",
+      "invalid_shift_rules",
       `minShiftMinutes (${team.minShiftMinutes}) must be a multiple of shiftGranularityMinutes (${team.shiftGranularityMinutes})`,
       { field: "minShiftMinutes" },
     );

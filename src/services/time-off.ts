@@ -33,16 +33,16 @@ export interface TimeOffInput {
 function windowOf(input: TimeOffInput, person: Person): { start: Date; end: Date } {
   const byDays = input.startDate !== undefined || input.endDate !== undefined;
   const byTimes = input.start !== undefined || input.end !== undefined;
-  if (byDays === byTimes) throw new DomainError("validation", "Give either start and end (instants) or startDate and endDate (whole days)", { field: "start" });
+  if (byDays === byTimes) throw new DomainError("invalid_time_off_window", "Give either start and end (instants) or startDate and endDate (whole days)", { field: "start" });
   let start: Date;
   let end: Date;
   if (byDays) {
-    if (!input.startDate || !input.endDate) throw new DomainError("validation", "startDate and endDate go together", { field: input.startDate ? "endDate" : "startDate" });
+    if (!input.startDate || !input.endDate) throw new DomainError("invalid_time_off_window", "startDate and endDate go together", { field: input.startDate ? "endDate" : "startDate" });
     const context = new TimeContext();
     start = localDayBounds(input.startDate, person.timeZone, context).start;
     end = localDayBounds(input.endDate, person.timeZone, context).end;
   } else {
-    if (!input.start || !input.end) throw new DomainError("validation", "start and end go together", { field: input.start ? "end" : "start" });
+    if (!input.start || !input.end) throw new DomainError("invalid_time_off_window", "start and end go together", { field: input.start ? "end" : "start" });
     start = new Date(input.start);
     end = new Date(input.end);
   }

@@ -8,8 +8,10 @@ const PROBLEM_BASE = "https://rota.dev/problems/";
 
 /** Every stable error code and its HTTP status. Unlisted codes are a bug: they log and map to 422. */
 export const statusByCode: Record<string, number> = {
-  validation: 422,
+  // The request does not match its schema (types, formats, required fields): `errors` names each field.
+  validation: 400,
   // Time-engine input errors (src/domain): well-formed requests with values that cannot work.
+  invalid_input: 422,
   invalid_date: 422,
   invalid_instant: 422,
   invalid_interval: 422,
@@ -21,6 +23,10 @@ export const statusByCode: Record<string, number> = {
   no_participants: 422,
   unknown_time_zone: 422,
   window_too_large: 422,
+  // People, teams and schedules.
+  incomplete_working_hours: 422,
+  invalid_shift_rules: 422,
+  unknown_person: 422,
   // Shifts and coverage.
   person_not_member: 422,
   shift_too_short: 422,
@@ -31,6 +37,9 @@ export const statusByCode: Record<string, number> = {
   person_on_time_off: 409,
   // Chat duty.
   invalid_month: 422,
+  hours_required: 422,
+  same_slot: 422,
+  slot_of_other_program: 422,
   not_eligible: 422,
   training_required: 409,
   booking_not_open: 409,
@@ -47,6 +56,14 @@ export const statusByCode: Record<string, number> = {
   invalid_transition: 409,
   time_off_started: 409,
   time_off_in_past: 422,
+  invalid_time_off_window: 422,
+  invalid_swap: 422,
+  oncall_window_required: 422,
+  // Calendars.
+  unknown_subject_kind: 422,
+  time_off_needs_person: 422,
+  invalid_calendar_target: 422,
+  invalid_idempotency_key: 400,
   swap_exists: 409,
   not_your_assignment: 422,
   assignment_started: 409,

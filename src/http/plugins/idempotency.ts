@@ -126,7 +126,7 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { ttlM
     if (raw === undefined) return;
     const key = Array.isArray(raw) ? raw[0] ?? "" : raw;
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
-      throw new DomainError("validation", "Idempotency-Key must be 1–255 visible ASCII characters", { field: "Idempotency-Key" });
+      throw new DomainError("invalid_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters", { field: "Idempotency-Key" });
     }
     const actorId = request.actor.personId;
     const path = request.url.split("?")[0] ?? request.url;

@@ -267,7 +267,7 @@ export const dutyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: "Close, reopen or resize a slot (admin or lead)",
-        description: "Send `If-Match` with the slot's ETag (`\"v<version>\"`, as returned by adding or changing it; `version` in the calendar) so a concurrent change is not overwritten: a stale one is 412.",
+        description: "`If-Match` is optional (as on every write): send the slot's ETag (`\"v<version>\"`, as returned by adding or changing it; `version` in the calendar) so a concurrent change is not overwritten: a stale one is 412.",
         params: IdParams,
         body: Type.Object(
           { closed: Type.Optional(Type.Boolean()), seats: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })) },

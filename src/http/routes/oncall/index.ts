@@ -26,7 +26,9 @@ const OnCall = named(
       Type.Object({
         person: PersonBrief,
         since: Instant,
-        sinceExact: Type.Boolean(),
+        sinceExact: Type.Boolean({
+          description: "true: `since` is when this turn began; false: it began before the 35 days looked back over, so `since` is only a lower bound",
+        }),
         until: Instant,
         source: Type.String(),
         override: Type.Union([

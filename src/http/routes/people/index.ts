@@ -59,7 +59,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "Change a person",
         description:
-          "Admins change anything; people change their own name, email, timeZone, title and chatUserId; leads change title, skills and trainedAt of their teams' members. Send `If-Match` with the ETag you read to avoid overwriting someone else's change (412 when stale).",
+          "Admins change anything; people change their own name, email, timeZone, title and chatUserId; leads change title, skills and trainedAt of their teams' members. `If-Match` is optional (as on every write): send the ETag you read to avoid overwriting someone else's change (412 when stale).",
         params: IdParams,
         body: PersonPatch,
         response: { 200: Person, ...errorResponses(400, 401, 403, 404, 409, 412, 422) },

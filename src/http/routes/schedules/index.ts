@@ -15,7 +15,7 @@ import {
 } from "../../../services/schedules.ts";
 import { windowCapText } from "../../../services/windows.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
-import { IdParams, Instant, LocalDate, LocalTime, NoContent, Page, PageQuery, StringEnum, TimeZoneName, Uuid, WeeklyWindow, WindowQuery, errorResponses, named } from "../../schemas.ts";
+import { IdParams, Instant, LocalDate, NoContent, Page, PageQuery, StringEnum, TimeZoneName, Uuid, WeeklyWindow, WindowQuery, errorResponses, named } from "../../schemas.ts";
 
 const tags = ["on-call"];
 
@@ -29,7 +29,11 @@ const LayerInput = named(
         { unit: StringEnum(["hours", "days", "weeks"] as const), count: Type.Integer({ minimum: 1, maximum: 10000 }) },
         { additionalProperties: false, description: "Days/weeks follow the calendar (a daily turn is 23 h or 25 h across DST); hours are real elapsed time" },
       ),
-      handoffTime: LocalTime,
+      handoffTime: Type.String({
+        pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description: "Local wall-clock time HH:mm of the hand-off, 00:00–23:59 (a hand-off at midnight is 00:00; 24:00 is refused)",
+        examples: ["09:00"],
+      }),
       timeZone: Type.Optional(Type.Union([TimeZoneName, Type.Null()])),
       startDate: LocalDate,
       end: Type.Optional(Type.Union([Type.String({ format: "date-time" }), Type.Null()])),
@@ -90,7 +94,11 @@ const scheduleFields = {
 };
 
 const Source = Type.Union([
-  Type.Object({ kind: Type.Literal("layer"), layerId: Uuid, rotationId: Type.Optional(Type.String()) }),
+  Type.Object({
+    kind: Type.Literal("layer"),
+    layerId: Uuid,
+    rotationId: Type.Optional(Type.String({ description: "The layer's rotation; each layer is one rotation, so this equals `layerId` (kept for clients that read it)" })),
+  }),
   Type.Object({ kind: Type.Literal("override"), overrideId: Uuid }),
   Type.Object({ kind: Type.Literal("gap") }),
 ]);
@@ -294,7 +302,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: IdParams,
         body: Type.Object(
           {
-            personId: Type.Optional(Uuid),
+            personId: Type.String({ format: "uuid", description: "Who goes on call (required; to cover yourself, give your own id)" }),
             replacesPersonId: Type.Optional(Type.Union([Uuid, Type.Null()], { description: "Only replace this person where they are on; omit to replace whoever is on (gaps too)" })),
             start: Type.String({ format: "date-time" }),
             end: Type.String({ format: "date-time" }),

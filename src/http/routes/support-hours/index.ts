@@ -59,7 +59,7 @@ export const supportHoursRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         summary: "Replace a team's support hours (admin or team lead)",
         description:
-          "Weekly windows in the team's zone (`end` at or before `start` crosses midnight), or `allWeek` for 24/7, plus dated exceptions. An empty body clears them. Shares the team's ETag: send `If-Match`.",
+          "Weekly windows in the team's zone (`end` at or before `start` crosses midnight), or `allWeek` for 24/7, plus dated exceptions. An empty body clears them. Shares the team's ETag: `If-Match` (optional, as on every write) carries the team's version; a stale one is 412.",
         params: IdParams,
         body: SupportHoursInput,
         response: { 200: SupportHours, ...errorResponses(400, 401, 403, 404, 412, 422) },

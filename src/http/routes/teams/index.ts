@@ -60,7 +60,7 @@ export const teamRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: "Change a team (admin or team lead)",
-        description: "Send `If-Match` with the ETag you read; a stale one is a 412.",
+        description: "`If-Match` is optional (as on every write): send the ETag you read and a stale one is a 412.",
         params: IdParams,
         body: TeamPatch,
         response: { 200: Team, ...errorResponses(400, 401, 403, 404, 409, 412, 422) },
