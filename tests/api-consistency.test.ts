@@ -48,7 +48,7 @@ describe("the API agrees with its description", () => {
     const stale = await lead.request("PUT", `/v1/teams/${teamId}/support-hours`, { body: hours, headers: { "if-match": '"v1"' } });
     expect(stale.status).toBe(412);
     expect(stale.body.code).toBe("precondition_failed");
-    const current = (await lead.get(`/v1/teams/${teamId}`)).headers.etag;
+    const current = String((await lead.get(`/v1/teams/${teamId}`)).headers.etag);
     expect((await lead.request("PUT", `/v1/teams/${teamId}/support-hours`, { body: hours, headers: { "if-match": current } })).status).toBe(200);
     expect((await lead.patch(`/v1/teams/${teamId}`, { maxConcurrentChats: 2 })).status).toBe(200);
     expect((await lead.request("PATCH", `/v1/teams/${teamId}`, { body: { maxConcurrentChats: 3 }, headers: { "if-match": current } })).status).toBe(412);

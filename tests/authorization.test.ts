@@ -104,12 +104,13 @@ describe("finding 8: only a schedule's participants put themselves on call; ever
     expect(schedule.status).toBe(201);
     const url = `/v1/schedules/${schedule.body.id}/overrides`;
     const window = { start: at(2, 9), end: at(2, 10) };
-    const nobody = await nora.post(url, window);
+    // Each puts themselves on call.
+    const nobody = await nora.post(url, { ...window, personId: nora.personId });
     expect(nobody.status).toBe(403);
     expect(nobody.body.code).toBe("forbidden");
-    expect((await ben.post(url, window)).status).toBe(403);
-    expect((await lead2.post(url, window)).status).toBe(403);
-    expect((await amy.post(url, window)).status).toBe(201);
+    expect((await ben.post(url, { ...window, personId: ben.personId })).status).toBe(403);
+    expect((await lead2.post(url, { ...window, personId: lead2.personId })).status).toBe(403);
+    expect((await amy.post(url, { ...window, personId: amy.personId })).status).toBe(201);
     expect((await lead1.post(url, { ...window, personId: ben.personId })).status).toBe(201);
     const overrides = (await lead1.get(`${url}?from=${at(2, 0)}&to=${at(3, 0)}`)).body.items.map((o: any) => o.personId);
     expect(overrides.sort()).toEqual([amy.personId, ben.personId].sort());

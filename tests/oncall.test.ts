@@ -75,10 +75,10 @@ describe("the Elementary daily rotation", () => {
   });
 
   it("a member may put themselves on call, not someone else, and not take someone off", async () => {
-    expect((await maya.post(`/v1/schedules/${scheduleId}/overrides`, { start: il("2026-11-02", "09:00"), end: il("2026-11-02", "10:00") })).status).toBe(201);
+    expect((await maya.post(`/v1/schedules/${scheduleId}/overrides`, { personId: maya.personId, start: il("2026-11-02", "09:00"), end: il("2026-11-02", "10:00") })).status).toBe(201);
     expect((await maya.post(`/v1/schedules/${scheduleId}/overrides`, { personId: noa.personId, start: il("2026-11-02", "09:00"), end: il("2026-11-02", "10:00") })).status).toBe(403);
-    expect((await maya.post(`/v1/schedules/${scheduleId}/overrides`, { replacesPersonId: noa.personId, start: il("2026-11-02", "09:00"), end: il("2026-11-02", "10:00") })).status).toBe(403);
-    const bad = await lead.post(`/v1/schedules/${scheduleId}/overrides`, { start: il("2026-11-02", "10:00"), end: il("2026-11-02", "09:00") });
+    expect((await maya.post(`/v1/schedules/${scheduleId}/overrides`, { personId: maya.personId, replacesPersonId: noa.personId, start: il("2026-11-02", "09:00"), end: il("2026-11-02", "10:00") })).status).toBe(403);
+    const bad = await lead.post(`/v1/schedules/${scheduleId}/overrides`, { personId: lead.personId, start: il("2026-11-02", "10:00"), end: il("2026-11-02", "09:00") });
     expect(bad.status).toBe(422);
     expect(bad.body.errors[0].field).toBe("end");
   });

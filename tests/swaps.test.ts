@@ -206,6 +206,68 @@ describe("the Elementary vacation", () => {
   });
 });
 
+describe("vacation with substitutes, in one step", () => {
+  it("approval names substitutes: one for everything, one per assignment; shifts change hands, on-call gets overrides, all in one answer", async () => {
+    const teamId = await team();
+    const schedule = await lead.post("/v1/schedules", {
+      name: `Substituted on call ${Date.now()}`,
+      timeZone: zone,
+      teamId,
+      layers: [{ participants: [alice.personId], turn: { unit: "weeks", count: 1 }, handoffTime: "09:00", startDate: base.toISODate() }],
+    });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    const away = base.plus({ weeks: 8 });
+    const morning = await lead.post("/v1/shifts", { teamId, personId: alice.personId, start: away.plus({ hours: 9 }).toUTC().toISO(), end: away.plus({ hours: 13 }).toUTC().toISO() });
+    const afternoon = await lead.post("/v1/shifts", { teamId, personId: alice.personId, start: away.plus({ days: 1, hours: 13 }).toUTC().toISO(), end: away.plus({ days: 1, hours: 17 }).toUTC().toISO() });
+    expect([morning.status, afternoon.status]).toEqual([201, 201]);
+    const request = await alice.post("/v1/time-off", { startDate: away.toISODate(), endDate: away.plus({ days: 1 }).toISODate(), reason: "vacation" });
+    expect(request.body.status).toBe("requested");
+    // A member cannot name substitutes (that decides the request).
+    expect((await alice.post("/v1/time-off", { startDate: away.plus({ days: 3 }).toISODate(), endDate: away.plus({ days: 3 }).toISODate(), reason: "vacation", substitute: bob.personId })).status).toBe(403);
+    // Bob covers everything except the afternoon shift, which Carol takes.
+    const approved = await lead.post(`/v1/time-off/${request.body.id}/approve`, {
+      substitute: bob.personId,
+      substitutes: [{ kind: "shift", id: afternoon.body.id, personId: carol.personId }],
+    });
+    expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    expect(approved.body.uncovered).toEqual([]);
+    expect(approved.body.substitutionsRefused).toEqual([]);
+    // (Alice is also on call in earlier tests' schedules; Bob covers those too.)
+    const mine = approved.body.covered.filter((c: any) => c.assignment.kind === "shift" || c.assignment.id === schedule.body.id);
+    expect(mine.map((c: any) => [c.assignment.kind, c.personId]).sort()).toEqual([["oncall", bob.personId], ["shift", bob.personId], ["shift", carol.personId]].sort());
+    expect((await lead.get(`/v1/shifts/${morning.body.id}`)).body.personId).toBe(bob.personId);
+    expect((await lead.get(`/v1/shifts/${afternoon.body.id}`)).body.personId).toBe(carol.personId);
+    const from = away.toUTC().toISO();
+    const to = away.plus({ days: 2 }).toUTC().toISO();
+    expect((await lead.get(`/v1/schedules/${schedule.body.id}/overrides?from=${from}&to=${to}`)).body.items).toEqual([
+      expect.objectContaining({ personId: bob.personId, replacesPersonId: alice.personId, start: from, end: to }),
+    ]);
+    expect((await lead.get(`/v1/schedules/${schedule.body.id}/gaps?from=${from}&to=${to}`)).body.gaps).toEqual([]);
+  });
+
+  it("a lead's request with a substitute is approved as made; a substitute a rule refuses leaves that assignment uncovered, with the reason", async () => {
+    const teamId = await team();
+    const away = base.plus({ weeks: 10 });
+    const own = await lead.post("/v1/shifts", { teamId, personId: alice.personId, start: away.plus({ hours: 9 }).toUTC().toISO(), end: away.plus({ hours: 13 }).toUTC().toISO() });
+    // Bob already works then: he cannot take Alice's shift.
+    await lead.post("/v1/shifts", { teamId, personId: bob.personId, start: away.plus({ hours: 10 }).toUTC().toISO(), end: away.plus({ hours: 14 }).toUTC().toISO() });
+    const res = await lead.post("/v1/time-off", { personId: alice.personId, startDate: away.toISODate(), endDate: away.toISODate(), reason: "sick", substitute: bob.personId });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body).toMatchObject({ status: "approved", decidedBy: lead.personId });
+    const shiftsOf = (list: any[]) => list.filter((x: any) => (x.assignment ?? x).kind === "shift");
+    expect(shiftsOf(res.body.covered)).toEqual([]);
+    expect(shiftsOf(res.body.uncovered).map((a: any) => a.id)).toEqual([own.body.id]);
+    expect(shiftsOf(res.body.substitutionsRefused)).toEqual([expect.objectContaining({ personId: bob.personId, code: "shift_overlaps", assignment: expect.objectContaining({ id: own.body.id }) })]);
+    expect((await lead.get(`/v1/shifts/${own.body.id}`)).body.personId).toBe(alice.personId);
+    // Naming the person themselves, or an assignment they do not have, is refused before anything is written.
+    const self = await lead.post("/v1/time-off", { personId: alice.personId, startDate: away.plus({ days: 1 }).toISODate(), endDate: away.plus({ days: 1 }).toISODate(), reason: "sick", substitute: alice.personId });
+    expect([self.status, self.body.code]).toEqual([422, "invalid_substitute"]);
+    const stray = await lead.post("/v1/time-off", { personId: alice.personId, startDate: away.plus({ days: 1 }).toISODate(), endDate: away.plus({ days: 1 }).toISODate(), reason: "sick", substitutes: [{ kind: "shift", id: own.body.id, personId: carol.personId }] });
+    expect([stray.status, stray.body.code, stray.body.errors?.[0]?.field]).toEqual([422, "not_in_time_off", "substitutes.0"]);
+    expect((await alice.get(`/v1/time-off?personId=${alice.personId}&status=approved`)).body.items.filter((x: any) => x.start >= away.plus({ days: 1 }).toUTC().toISO()!)).toEqual([]);
+  });
+});
+
 describe("expiry", () => {
   it("a swap past its deadline reads as expired and can no longer be accepted", async () => {
     const teamId = await team();

@@ -172,8 +172,12 @@ export async function createSwap(ctx: ServiceContext, input: SwapInput): Promise
   });
 }
 
-/** Moves one assignment from `from` to `to`, re-checking everything about `to` at this moment. */
-async function hand(tx: Db, ctx: ServiceContext, a: ResolvedAssignment, to: string, lead: boolean, swapId: string, givenBack?: ResolvedAssignment): Promise<string | undefined> {
+/**
+ * Moves one assignment from its holder to `to`, re-checking everything about
+ * `to` at this moment (swaps, and substitutes named for time off). An on-call
+ * window becomes an override noted `note`; its id is returned.
+ */
+export async function handOver(tx: Db, ctx: ServiceContext, a: ResolvedAssignment, to: string, lead: boolean, note: string, givenBack?: ResolvedAssignment): Promise<string | undefined> {
   if (a.kind === "shift") {
     const shift = (await createShiftRepository(tx).findByIdForUpdate(a.id))!;
     const team = (await createTeamRepository(tx).findById(shift.teamId))!;
@@ -209,7 +213,7 @@ async function hand(tx: Db, ctx: ServiceContext, a: ResolvedAssignment, to: stri
   const away = await createTimeOffRepository(tx).approvedOverlapping([to], a.start, a.end);
   if (away.length > 0) throw new DomainError("person_on_time_off", "The person taking the on-call window has approved time off then");
   const repo = createScheduleRepository(tx);
-  const override = await repo.insertOverride({ scheduleId: a.id, personId: to, replacesPersonId: a.personId, startAt: a.start, endAt: a.end, note: `Swap ${swapId}`, createdBy: ctx.actor.personId, createdAt: ctx.now });
+  const override = await repo.insertOverride({ scheduleId: a.id, personId: to, replacesPersonId: a.personId, startAt: a.start, endAt: a.end, note, createdBy: ctx.actor.personId, createdAt: ctx.now });
   await repo.touch(a.id, {}, ctx.now);
   return override.id;
 }
@@ -237,10 +241,10 @@ async function complete(tx: Db, ctx: ServiceContext, swap: Swap, lead: boolean) 
   const overrides: string[] = [];
   try {
     const requested = swap.requestedKind && swap.requestedId ? resolved.get(`${swap.requestedKind}:${swap.requestedId}`) : undefined;
-    const o1 = await hand(tx, ctx, offered, swap.counterpartId!, lead, swap.id, requested);
+    const o1 = await handOver(tx, ctx, offered, swap.counterpartId!, lead, `Swap ${swap.id}`, requested);
     if (o1) overrides.push(o1);
     if (requested) {
-      const o2 = await hand(tx, ctx, requested, swap.requesterId, lead, swap.id, offered);
+      const o2 = await handOver(tx, ctx, requested, swap.requesterId, lead, `Swap ${swap.id}`, offered);
       if (o2) overrides.push(o2);
     }
   } catch (error) {

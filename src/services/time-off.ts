@@ -11,7 +11,7 @@ import { clipTo, loadAssignments, markCalendarsChanged, type PersonAssignment } 
 import type { ServiceContext } from "./context.ts";
 import { loadPersonFacts, nameOf, personFacts, personNames } from "./facts.ts";
 import { authorize, can, notFound } from "./policy.ts";
-import { createSwapRecord } from "./swaps.ts";
+import { createSwapRecord, handOver } from "./swaps.ts";
 import { requireWindow } from "./windows.ts";
 
 export const TIME_OFF_REASONS = ["vacation", "sick", "personal", "training", "other"] as const;
@@ -28,7 +28,26 @@ export interface TimeOffInput {
   endDate?: string | undefined;
   reason: TimeOffReason;
   note?: string | null | undefined;
+  /** Whoever approves (a lead making the request approves it) may name who covers: see `Substitutes`. */
+  substitute?: string | undefined;
+  substitutes?: SubstituteFor[] | undefined;
 }
+
+/** One assignment's substitute: a shift or duty booking by id; an on-call window by the schedule's id and its start. */
+export interface SubstituteFor {
+  kind: PersonAssignment["kind"];
+  id: string;
+  start?: string | undefined;
+  personId: string;
+}
+
+/** `substitute` covers everything; `substitutes` name one person per assignment and win over it. */
+export interface Substitutes {
+  substitute?: string | undefined;
+  substitutes?: SubstituteFor[] | undefined;
+}
+
+const hasSubstitutes = (s: Substitutes) => s.substitute !== undefined || (s.substitutes?.length ?? 0) > 0;
 
 function windowOf(input: TimeOffInput, person: Person): { start: Date; end: Date } {
   const byDays = input.startDate !== undefined || input.endDate !== undefined;
@@ -59,8 +78,10 @@ function windowOf(input: TimeOffInput, person: Person): { start: Date; end: Date
  * swaps where the person's team says so, and marks calendars for
  * republishing. Nothing is deleted.
  */
-async function onApproved(tx: Db, ctx: Pick<ServiceContext, "actor" | "now" | "requestId">, request: TimeOff) {
-  const uncovered = clipTo(await loadAssignments(tx, [request.personId], request.startAt, request.endAt), request.startAt, request.endAt);
+async function onApproved(tx: Db, ctx: ServiceContext, request: TimeOff, subs: Substitutes = {}) {
+  const affected = clipTo(await loadAssignments(tx, [request.personId], request.startAt, request.endAt), request.startAt, request.endAt);
+  const { covered, refused } = await substitute(tx, ctx, request, affected, subs);
+  const uncovered = affected.filter((a) => !covered.some((c) => c.assignment === a));
   const teamIds = await createPeopleRepository(tx).teamIdsOf(request.personId);
   const teams = (await Promise.all(teamIds.map((id) => createTeamRepository(tx).findById(id)))).filter((t) => t !== undefined);
   const offering = new Set(teams.filter((t) => t.openSwapsOnTimeOff).map((t) => t.id));
@@ -79,8 +100,51 @@ async function onApproved(tx: Db, ctx: Pick<ServiceContext, "actor" | "now" | "r
     });
     openSwaps.push(swap.id);
   }
-  await markCalendarsChanged(tx, [{ kind: "person", id: request.personId }, ...teamIds.map((id) => ({ kind: "team" as const, id }))], "time_off_approved", ctx.now);
-  return { uncovered, openSwapIds: openSwaps };
+  const substitutes = [...new Set(covered.map((c) => c.personId))].map((id) => ({ kind: "person" as const, id }));
+  const schedules = covered.filter((c) => c.assignment.kind === "oncall").map((c) => ({ kind: "schedule" as const, id: c.assignment.id }));
+  await markCalendarsChanged(tx, [{ kind: "person", id: request.personId }, ...teamIds.map((id) => ({ kind: "team" as const, id })), ...substitutes, ...schedules], "time_off_approved", ctx.now);
+  return { uncovered, openSwapIds: openSwaps, covered, substitutionsRefused: refused };
+}
+
+/**
+ * Hands each affected assignment to its named substitute, each in its own
+ * savepoint with every rule re-checked for the substitute (as a swap's
+ * completion does, with a lead's rights): shifts and duty bookings change
+ * hands, on-call windows get an override replacing the person. A refusal
+ * (the substitute is busy, not eligible, away…) leaves that assignment
+ * uncovered and says why; the rest go ahead.
+ */
+async function substitute(tx: Db, ctx: ServiceContext, request: TimeOff, affected: PersonAssignment[], subs: Substitutes) {
+  const covered: { assignment: PersonAssignment; personId: string; overrideId: string | null }[] = [];
+  const refused: { assignment: PersonAssignment; personId: string; code: string; detail: string }[] = [];
+  if (!hasSubstitutes(subs)) return { covered, refused };
+  const named = subs.substitutes ?? [];
+  named.forEach((s, i) => {
+    const match = affected.some((a) => a.kind === s.kind && a.id === s.id && (s.kind !== "oncall" || (s.start !== undefined && Date.parse(s.start) === a.start.getTime())));
+    if (!match) {
+      throw new DomainError("not_in_time_off", `substitutes.${i} names no assignment of the person in this time off (an on-call window is named by the schedule's id and its start, as listed in uncovered)`, { field: `substitutes.${i}` });
+    }
+  });
+  const everyone = [subs.substitute, ...named.map((s) => s.personId)];
+  everyone.forEach((id, i) => {
+    if (id === request.personId) throw new DomainError("invalid_substitute", "A person cannot substitute for themselves", { field: i === 0 ? "substitute" : `substitutes.${i - 1}.personId` });
+  });
+  for (const a of affected) {
+    const to = named.find((s) => s.kind === a.kind && s.id === a.id && (s.kind !== "oncall" || Date.parse(s.start!) === a.start.getTime()))?.personId ?? subs.substitute;
+    if (to === undefined) continue;
+    if (a.start <= ctx.now && a.kind !== "oncall") {
+      refused.push({ assignment: a, personId: to, code: "assignment_started", detail: "It has already started; a lead changes it by hand" });
+      continue;
+    }
+    try {
+      const overrideId = await tx.transaction((savepoint) => handOver(savepoint, ctx, { ...a, start: a.kind === "oncall" && a.start < ctx.now ? ctx.now : a.start }, to, true, `Substitute for time off ${request.id}`));
+      covered.push({ assignment: a, personId: to, overrideId: overrideId ?? null });
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      refused.push({ assignment: a, personId: to, code: error.code, detail: error.message });
+    }
+  }
+  return { covered, refused };
 }
 
 export interface TimeOffView extends Omit<TimeOff, "reason" | "note" | "decisionNote"> {
@@ -91,9 +155,11 @@ export interface TimeOffView extends Omit<TimeOff, "reason" | "note" | "decision
   detailsWithheld: boolean;
   uncovered?: PersonAssignment[];
   openSwapIds?: string[];
+  covered?: { assignment: PersonAssignment; personId: string; overrideId: string | null }[];
+  substitutionsRefused?: { assignment: PersonAssignment; personId: string; code: string; detail: string }[];
 }
 
-function shown(row: TimeOff, extra: Pick<TimeOffView, "uncovered" | "openSwapIds"> = {}): TimeOffView {
+function shown(row: TimeOff, extra: Pick<TimeOffView, "uncovered" | "openSwapIds" | "covered" | "substitutionsRefused"> = {}): TimeOffView {
   return { ...row, ...extra, detailsWithheld: false };
 }
 
@@ -116,7 +182,10 @@ export async function requestTimeOff(ctx: ServiceContext, input: TimeOffInput): 
       throw new DomainError("time_off_in_past", "This time off has already ended; a lead of your team or an admin can record it", { field: input.endDate !== undefined ? "endDate" : "end" });
     }
     const teams = await Promise.all((await createPeopleRepository(tx).teamIdsOf(personId)).map((id) => createTeamRepository(tx).findById(id)));
-    const auto = past || teams.some((t) => t?.timeOffAutoApprove);
+    // Naming substitutes decides the request: only whoever may approve it does that, and it is approved as made.
+    const deciding = hasSubstitutes(input);
+    if (deciding) authorize(ctx.actor, "timeOff.decide", { person: facts });
+    const auto = past || deciding || teams.some((t) => t?.timeOffAutoApprove);
     const row = await createTimeOffRepository(tx).insert({
       personId,
       startAt: start,
@@ -125,17 +194,17 @@ export async function requestTimeOff(ctx: ServiceContext, input: TimeOffInput): 
       note: input.note ?? null,
       status: auto ? "approved" : "requested",
       decidedAt: auto ? ctx.now : null,
-      decidedBy: past ? ctx.actor.personId : null,
+      decidedBy: past || deciding ? ctx.actor.personId : null,
       createdBy: ctx.actor.personId,
       createdAt: ctx.now,
       updatedAt: ctx.now,
     });
     await audit(tx, ctx, { entity: "time_off", entityId: row.id, action: past ? "record_past" : auto ? "create_auto_approved" : "create", changes: { after: row } });
-    return shown(row, auto ? await onApproved(tx, ctx, row) : {});
+    return shown(row, auto ? await onApproved(tx, ctx, row, input) : {});
   });
 }
 
-async function decide(ctx: ServiceContext, id: string, to: "approved" | "denied", note: string | null | undefined): Promise<TimeOffView> {
+async function decide(ctx: ServiceContext, id: string, to: "approved" | "denied", note: string | null | undefined, subs: Substitutes = {}): Promise<TimeOffView> {
   return ctx.db.transaction(async (tx) => {
     const repo = createTimeOffQueries(tx);
     const before = await repo.findByIdForUpdate(id);
@@ -146,11 +215,11 @@ async function decide(ctx: ServiceContext, id: string, to: "approved" | "denied"
     }
     const after = await repo.decide(id, { status: to, decidedBy: ctx.actor.personId, decidedAt: ctx.now, decisionNote: note ?? null }, ctx.now);
     await audit(tx, ctx, { entity: "time_off", entityId: id, action: to === "approved" ? "approve" : "deny", changes: { status: { from: before.status, to } } });
-    return shown(after, to === "approved" ? await onApproved(tx, ctx, after) : {});
+    return shown(after, to === "approved" ? await onApproved(tx, ctx, after, subs) : {});
   });
 }
 
-export const approveTimeOff = (ctx: ServiceContext, id: string, note?: string | null) => decide(ctx, id, "approved", note);
+export const approveTimeOff = (ctx: ServiceContext, id: string, note?: string | null, subs: Substitutes = {}) => decide(ctx, id, "approved", note, subs);
 export const denyTimeOff = (ctx: ServiceContext, id: string, note?: string | null) => decide(ctx, id, "denied", note);
 
 /** The person cancels before it starts; a lead may cancel any time. */

@@ -24,6 +24,8 @@ export interface Probe {
   freshToken?: boolean;
   /** A route that needs no token: callers without a valid one get a request each, as the signed-in do. */
   public?: boolean;
+  /** A body field set to the caller's own person id (acting for oneself, e.g. going on call). */
+  selfField?: string;
 }
 
 /** The same valid request for every caller; a fresh target each call where the request would use it up. */
@@ -345,7 +347,7 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
     "GET /v1/schedules/{id}/handoffs": get(`/v1/schedules/${schedule}/handoffs?${windowQuery}`),
     "GET /v1/schedules/{id}/overrides": get(`/v1/schedules/${schedule}/overrides?${windowQuery}`),
     // Every caller puts themself on call (finding 8: a person in no team could).
-    "POST /v1/schedules/{id}/overrides": async () => ({ method: "POST", url: `/v1/schedules/${schedule}/overrides`, body: window() }),
+    "POST /v1/schedules/{id}/overrides": async () => ({ method: "POST", url: `/v1/schedules/${schedule}/overrides`, body: window(), selfField: "personId" }),
     "DELETE /v1/schedules/{id}/overrides/{overrideId}": async () => ({ method: "DELETE", url: `/v1/schedules/${schedule}/overrides/${await freshOverride()}` }),
     "GET /v1/oncall": get(`/v1/oncall?schedule=${schedule}`),
 
@@ -484,6 +486,7 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
       method: "POST",
       url: `/v1/schedules/${schedule}/overrides`,
       body: { replacesPersonId: lead.personId, ...window() },
+      selfField: "personId",
     }),
   };
 

@@ -42,7 +42,17 @@ const TimeOff = named(
       createdBy: Type.Union([Uuid, Type.Null()]),
       createdAt: Instant,
       version: Type.Integer(),
-      uncovered: Type.Optional(Type.Array(Assignment, { description: "Approved: the person's assignments in the window, now uncovered" })),
+      uncovered: Type.Optional(Type.Array(Assignment, { description: "Approved: the person's assignments in the window that are now uncovered (those no substitute took)" })),
+      covered: Type.Optional(
+        Type.Array(Type.Object({ assignment: Assignment, personId: Uuid, overrideId: Type.Union([Uuid, Type.Null()]) }), {
+          description: "Approved with substitutes: what each substitute took (a shift or booking now theirs; an on-call window as an override)",
+        }),
+      ),
+      substitutionsRefused: Type.Optional(
+        Type.Array(Type.Object({ assignment: Assignment, personId: Uuid, code: Type.String(), detail: Type.String() }), {
+          description: "Substitutes a rule refused (busy, not eligible, away…): the assignment stays in `uncovered`",
+        }),
+      ),
       openSwapIds: Type.Optional(Type.Array(Uuid, { description: "Open swaps created for them (teams with openSwapsOnTimeOff)" })),
     },
     { additionalProperties: false },
@@ -54,6 +64,26 @@ function view<T extends { startAt: Date; endAt: Date }>({ startAt, endAt, ...res
 }
 
 const Decision = Type.Object({ note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])) }, { additionalProperties: false });
+
+/** Who covers while the person is away: one person for everything, and/or one per assignment (which wins). */
+const substituteFields = {
+  substitute: Type.Optional(Uuid),
+  substitutes: Type.Optional(
+    Type.Array(
+      Type.Object(
+        {
+          kind: StringEnum(["shift", "duty_booking", "oncall"] as const),
+          id: Uuid,
+          start: Type.Optional(Type.String({ format: "date-time", description: "For an on-call window: its start, as listed in `uncovered`" })),
+          personId: Uuid,
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 500 },
+    ),
+  ),
+};
+const Approval = Type.Object({ note: Decision.properties.note, ...substituteFields }, { additionalProperties: false });
 
 const TimeOffPage = Page(TimeOff);
 
@@ -91,7 +121,7 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { idempotent: true },
       schema: {
         tags,
-        summary: "Request time off (whole local days or exact times); auto-approved where the team says so",
+        summary: "Request time off (whole local days or exact times); auto-approved where the team says so, or when a lead making it names substitutes (as on approve)",
         description:
           "Whole days: `startDate`/`endDate` (inclusive) in the person's zone; or exact `start`/`end`. When approved, the response lists the person's assignments in the window (now uncovered: they count as coverage and on-call gaps) and any open swaps created for them.",
         body: Type.Object(
@@ -103,6 +133,7 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox = async (app) => {
             end: Type.Optional(Type.String({ format: "date-time" })),
             reason: StringEnum(TIME_OFF_REASONS),
             note: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+            ...substituteFields,
           },
           { additionalProperties: false },
         ),
@@ -122,22 +153,36 @@ export const timeOffRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => view(await getTimeOff(request.ctx, request.params.id)),
   );
 
-  for (const [action, run, summary] of [
-    ["approve", approveTimeOff, "Approve requested time off (a lead of the person's team)"],
-    ["deny", denyTimeOff, "Deny requested time off (a lead of the person's team)"],
-  ] as const) {
-    app.post(
-      `/time-off/:id/${action}`,
-      {
-        // The note is optional, and so is the body: a bare POST approves.
-        preValidation: async (request) => {
-          request.body ??= {};
-        },
-        schema: { tags, summary, params: IdParams, body: Decision, response: { 200: TimeOff, ...errorResponses(400, 401, 403, 404, 409) } },
+  app.post(
+    "/time-off/:id/approve",
+    {
+      // The note is optional, and so is the body: a bare POST approves.
+      preValidation: async (request) => {
+        request.body ??= {};
       },
-      async (request) => view(await run(request.ctx, request.params.id, request.body.note)),
-    );
-  }
+      schema: {
+        tags,
+        summary: "Approve requested time off (a lead of the person's team), optionally naming substitutes",
+        description:
+          "`substitute` covers everything the person had in the window; `substitutes` names one person per assignment (and wins over `substitute`). In the same transaction each is handed over with every rule re-checked for the substitute (shifts and duty bookings change hands, on-call windows get an override); a refused one stays in `uncovered` and is explained in `substitutionsRefused`.",
+        params: IdParams,
+        body: Approval,
+        response: { 200: TimeOff, ...errorResponses(400, 401, 403, 404, 409, 422) },
+      },
+    },
+    async (request) => view(await approveTimeOff(request.ctx, request.params.id, request.body.note, request.body)),
+  );
+
+  app.post(
+    "/time-off/:id/deny",
+    {
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+      schema: { tags, summary: "Deny requested time off (a lead of the person's team)", params: IdParams, body: Decision, response: { 200: TimeOff, ...errorResponses(400, 401, 403, 404, 409) } },
+    },
+    async (request) => view(await denyTimeOff(request.ctx, request.params.id, request.body.note)),
+  );
 
   app.post(
     "/time-off/:id/cancel",
