@@ -187,10 +187,16 @@ describe("importing people from JSON", () => {
     expect(dry.body.errors).toEqual([{ line: 0, field: "timeZone", message: expect.stringContaining("PST") }]);
   });
 
-  it("a body that is not a list of people is a plain 400 naming the field", async () => {
+  it("a body that is not a list of people, or a misspelt option, is a plain 400 naming the field", async () => {
     const res = await t.admin.post("/v1/people/import", { persons: [] });
     expect(res.status).toBe(400);
     expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(["people", "persons"]);
+    // A typo must never turn a dry run into a real one.
+    const d = domain();
+    const typo = await t.admin.post("/v1/people/import?dryrun=true", { people: [{ name: "Typo", email: `typo@${d}`, timeZone: "UTC" }] });
+    expect(typo.status).toBe(400);
+    expect(typo.body.errors).toEqual([expect.objectContaining({ field: "dryrun", in: "querystring" })]);
+    expect(await personByEmail(`typo@${d}`)).toBeUndefined();
   });
 
   it("more than 5,000 rows is refused naming the limit, before anything is written (the body may exceed the usual limit)", async () => {
@@ -278,6 +284,17 @@ describe("importing people from CSV", () => {
       { line: 1, field: "colour", message: expect.stringContaining("not a known column") },
       { line: 1, field: "email", message: expect.stringContaining("no email column") },
     ]);
+  });
+
+  it("an empty file is a 422 naming the body; a header alone imports nobody", async () => {
+    for (const empty of ["", "\uFEFF", "\n\n"]) {
+      const res = await csv(t.admin, empty);
+      expect(res.status, JSON.stringify(empty)).toBe(422);
+      expect(res.body.errors).toEqual([{ field: "body", message: expect.stringContaining("header") }]);
+    }
+    const header = await csv(t.admin, "name,email,timeZone\n");
+    expect(header.status).toBe(200);
+    expect(header.body.summary.rows).toBe(0);
   });
 
   it("CSV that is not UTF-8 is refused", async () => {
