@@ -49,6 +49,8 @@ const expected: Record<string, Row> = {
   // title: the person themself or a lead of their team.
   "PATCH /v1/people/{id}": selfOrLead(200),
   "DELETE /v1/people/{id}": adminOnly(200),
+  // Whoever may add people may import them: a new person in no team, as POST /v1/people.
+  "POST /v1/people/import": anyLead(200),
 
   "GET /v1/teams": anyone(200),
   "POST /v1/teams": anyLead(201),
@@ -166,6 +168,10 @@ const expected: Record<string, Row> = {
 
   // Variants: the same operation on another target, for one more rule (the target in parentheses).
   "POST /v1/people (a lead)": adminOnly(201),
+  // Each row of an import is judged as its single write: a refused row makes the whole file a 403.
+  "POST /v1/people/import (a lead)": adminOnly(200),
+  "POST /v1/people/import (new members of team 1)": teamLead(200),
+  "POST /v1/people/import (a member of team 2 into team 1)": adminOnly(200),
   // Skills and training are the lead's to set, not the person's; leads never edit admins.
   "PATCH /v1/people/{id} (skills and trainedAt of M1)": teamLead(200),
   "PATCH /v1/people/{id} (skills of an admin in team 1)": adminOnly(200),

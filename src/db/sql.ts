@@ -7,6 +7,16 @@ export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** Rows per statement of a batch write: 1,000 rows × ~15 columns stays well under PostgreSQL's 65,535 parameters. */
+export const BATCH_CHUNK = 1000;
+
+/** `items` in slices of `size`, for batch statements. */
+export function chunks<T>(items: readonly T[], size = BATCH_CHUNK): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
 type VersionedTable = PgTable & { id: PgColumn; version: PgColumn; updatedAt: PgColumn };
 
 /**

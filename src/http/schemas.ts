@@ -71,6 +71,7 @@ export const Problem = named(
           Type.Object({
             field: Type.String(),
             in: Type.Optional(Type.String()),
+            line: Type.Optional(Type.Integer({ description: "For a batch (POST /v1/people/import): the row's line in a CSV file (the header is line 1), or its index in a JSON array (from 0)" })),
             message: Type.String(),
           }),
         ),

@@ -40,6 +40,24 @@ export async function audit(
   });
 }
 
+/** Writes many audit entries in the transaction that makes the changes (a batch import). */
+export async function auditMany(
+  tx: Db,
+  ctx: Pick<ServiceContext, "actor" | "requestId" | "now">,
+  entries: readonly { entity: string; entityId: string; action: string; changes: Plain }[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  await createAuditRepository(tx).recordMany(
+    entries.map((entry) => ({
+      ...entry,
+      changes: JSON.parse(JSON.stringify(entry.changes)) as Plain,
+      actorId: ctx.actor.personId,
+      requestId: ctx.requestId,
+      at: ctx.now,
+    })),
+  );
+}
+
 export async function listAudit(ctx: ServiceContext, filter: AuditFilter, page: PageRequest) {
   authorize(ctx.actor, "audit.read", {});
   return createAuditRepository(ctx.db).list(filter, page);

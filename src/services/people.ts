@@ -35,7 +35,8 @@ export function validTimeZone(input: string, field = "timeZone"): string {
   return zone;
 }
 
-function normalizeSkills(skills: string[]): string[] {
+/** Skills as stored: trimmed, lower-case, once each, sorted. */
+export function normalizeSkills(skills: readonly string[]): string[] {
   return [...new Set(skills.map((s) => s.trim().toLowerCase()))].sort();
 }
 
@@ -64,8 +65,8 @@ function checkWorkingHours(person: Pick<Person, "workingDays" | "workingStart" |
   }
 }
 
-/** Arbitrary, fixed: serialises changes that can remove an admin. */
-const ADMIN_SET_LOCK_KEY = 7_202_613;
+/** Arbitrary, fixed: serialises changes that can remove an admin (here and in a batch import). */
+export const ADMIN_SET_LOCK_KEY = 7_202_613;
 
 /**
  * Keeps the last active admin from demoting or deactivating themselves out

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Actor } from "./context.ts";
-import { authorize, can, readableSwaps, type PersonFacts, type SwapFacts } from "./policy.ts";
+import { authorize, can, readableSwaps, refusal, type PersonFacts, type SwapFacts } from "./policy.ts";
 
 // Team "t1" led by Lena, "t2" led by Leo; Mia and Max are members of t1, Otto of t2, Nora of no team.
 const actor = (personId: string, role: Actor["role"], ledTeamIds: string[] = []): Actor => ({ personId, role, ledTeamIds, tokenId: `token-${personId}` });
@@ -29,6 +29,14 @@ describe("people", () => {
     expect(can(lena, "person.create", { ...plain, setsTrainedAt: true })).toBe(false);
     expect(can(lena, "person.create", { ...plain, inactive: true })).toBe(false);
     expect(can(mia, "person.create", plain)).toBe(false);
+  });
+
+  it("admins and leads import people (each row is then judged as its single write); members do not", () => {
+    expect(can(admin, "person.import", {})).toBe(true);
+    expect(can(lena, "person.import", {})).toBe(true);
+    expect(can(mia, "person.import", {})).toBe(false);
+    expect(refusal(lena, "person.create", { role: "lead", setsTrainedAt: false, inactive: false })).toEqual({ detail: expect.stringContaining("member role"), field: "role" });
+    expect(refusal(admin, "person.create", { role: "lead", setsTrainedAt: false, inactive: false })).toBeNull();
   });
 
   it("a person edits their own profile, not their skills or role", () => {

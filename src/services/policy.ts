@@ -66,6 +66,8 @@ type Membership = { teamId: string; person: PersonFacts };
 /** Each action with the facts its rule needs. */
 export interface Resources {
   "person.create": { role: PersonRole; setsTrainedAt: boolean; inactive: boolean };
+  /** A batch import at all; each of its rows is then checked as the single write it amounts to. */
+  "person.import": Record<string, never>;
   "person.update.fields": { person: PersonFacts; fields: readonly PersonField[] };
   "person.deactivate": PersonRef;
   "person.signInLink": PersonRef;
@@ -196,6 +198,8 @@ const rules: Rules = {
     if (r.inactive) return deny("A lead may not add a deactivated person", "active");
     return true;
   },
+  // Who may add people may import them; what a row does (create, change, join a team) is judged row by row.
+  "person.import": (actor) => allowIf(isManager(actor), "Only an admin or a lead may import people"),
   "person.update.fields": (actor, r) => {
     const denied = personFieldsDenied(actor, r.person, r.fields);
     if (denied.length === 0) return true;
@@ -338,6 +342,12 @@ function verdict<A extends Action>(actor: Actor, action: A, resource: Resources[
 /** Whether the actor may do `action` on the resource described by its facts. */
 export function can<A extends Action>(actor: Actor, action: A, resource: Resources[A]): boolean {
   return verdict(actor, action, resource) === true;
+}
+
+/** Why the actor may not do `action` (the 403's detail and field), or null when they may: for batches that report every refusal. */
+export function refusal<A extends Action>(actor: Actor, action: A, resource: Resources[A]): { detail: string; field?: string } | null {
+  const v = verdict(actor, action, resource);
+  return v === true ? null : v;
 }
 
 /** Like `can`, but throws the 403 `forbidden` saying why. */

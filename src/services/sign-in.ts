@@ -2,9 +2,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { createPeopleRepository } from "../db/repositories/people.ts";
+import { chunks } from "../db/sql.ts";
 import { people, signInLinks } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
-import { audit } from "./audit.ts";
+import { audit, auditMany } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { personFacts } from "./facts.ts";
 import { authorize, notFound } from "./policy.ts";
@@ -31,13 +32,28 @@ export async function createSignInLink(ctx: ServiceContext, personId: string) {
   if (!person) throw notFound("person", personId);
   authorize(ctx.actor, "person.signInLink", { person: await personFacts(ctx.db, person) });
   if (!person.active) throw new DomainError("person_inactive", "A deactivated person cannot sign in");
-  const secret = SIGN_IN_LINK_PREFIX + randomBytes(32).toString("base64url");
+  return ctx.db.transaction(async (tx) => (await mintSignInLinks(tx, ctx, [personId]))[0]!);
+}
+
+/**
+ * New links for people the caller has already been allowed to make them for
+ * ("person.signInLink"), in the caller's transaction with their audit
+ * entries: one statement for any number (a batch import's new people).
+ */
+export async function mintSignInLinks(tx: Db, ctx: ServiceContext, personIds: readonly string[]) {
+  if (personIds.length === 0) return [];
   const expiresAt = new Date(ctx.now.getTime() + SIGN_IN_LINK_TTL_MS);
-  return ctx.db.transaction(async (tx) => {
-    const [link] = await tx.insert(signInLinks).values({ personId, createdBy: ctx.actor.personId, tokenHash: hash(secret), createdAt: ctx.now, expiresAt }).returning();
-    await audit(tx, ctx, { entity: "sign_in_link", entityId: link!.id, action: "create", changes: { after: { personId, expiresAt: expiresAt.toISOString() } } });
-    return { id: link!.id, personId, expiresAt, secret };
-  });
+  // One link per person: the secret is found again by person, whatever order RETURNING gives.
+  const secrets = new Map(personIds.map((personId) => [personId, SIGN_IN_LINK_PREFIX + randomBytes(32).toString("base64url")]));
+  const rows = [...secrets].map(([personId, secret]) => ({ personId, createdBy: ctx.actor.personId, tokenHash: hash(secret), createdAt: ctx.now, expiresAt }));
+  const links: { id: string; personId: string }[] = [];
+  for (const chunk of chunks(rows)) links.push(...(await tx.insert(signInLinks).values(chunk).returning({ id: signInLinks.id, personId: signInLinks.personId })));
+  await auditMany(
+    tx,
+    ctx,
+    links.map((link) => ({ entity: "sign_in_link", entityId: link.id, action: "create", changes: { after: { personId: link.personId, expiresAt: expiresAt.toISOString() } } })),
+  );
+  return links.map((link) => ({ id: link.id, personId: link.personId, expiresAt, secret: secrets.get(link.personId)! }));
 }
 
 /**

@@ -246,6 +246,8 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
     "GET /v1/people/{id}": get(`/v1/people/${member.personId}`),
     "PATCH /v1/people/{id}": async () => ({ method: "PATCH", url: `/v1/people/${member.personId}`, body: { title: "Agent" } }),
     "DELETE /v1/people/{id}": async () => ({ method: "DELETE", url: `/v1/people/${await freshPerson({ team: team1 })}` }),
+    // A fresh email each time: a row that changes nothing needs no right.
+    "POST /v1/people/import": async () => ({ method: "POST", url: "/v1/people/import", body: { people: [{ name: unique("Imported"), email: `${unique("imported")}@example.test`, timeZone: ZONE }] } }),
 
     // Teams: team 1, or a fresh team that L1 leads and M1 is in.
     "GET /v1/teams": get("/v1/teams"),
@@ -452,6 +454,23 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
       url: `/v1/teams/${team1}/members`,
       body: { personId: await freshPerson({ team: ledTeam }) },
     }),
+    "POST /v1/people/import (a lead)": async () => ({
+      method: "POST",
+      url: "/v1/people/import",
+      rawBody: `name,email,timeZone,role\n${unique("Imported lead")},${unique("imported")}@example.test,${ZONE},lead\n`,
+      headers: { "content-type": "text/csv" },
+    }),
+    "POST /v1/people/import (new members of team 1)": async () => ({
+      method: "POST",
+      url: "/v1/people/import",
+      body: { people: [{ name: unique("Imported"), email: `${unique("imported")}@example.test`, timeZone: ZONE, teams: [{ team: team1 }] }] },
+    }),
+    // A known person, matched by email: L1 may not take them from team 2, which L1 does not lead.
+    "POST /v1/people/import (a member of team 2 into team 1)": async () => {
+      const personId = await freshPerson({ team: team2 });
+      const { email } = must(await admin.get(`/v1/people/${personId}`), 200, "person") as { email: string };
+      return { method: "POST", url: "/v1/people/import", body: { people: [{ email, teams: [{ team: team1 }] }] } };
+    },
     "POST /v1/people (a lead)": async () => ({
       method: "POST",
       url: "/v1/people",

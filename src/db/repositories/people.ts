@@ -1,7 +1,7 @@
-import { and, arrayContains, asc, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, arrayContains, asc, eq, getTableColumns, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
-import { containsPattern, updateVersioned } from "../sql.ts";
+import { chunks, containsPattern, updateVersioned } from "../sql.ts";
 import { people, teamMembers, type NewPerson, type Person, type PersonRole } from "../schema/index.ts";
 
 export interface PeopleFilter {
@@ -11,6 +11,12 @@ export interface PeopleFilter {
   teamId?: string | undefined;
   skill?: string | undefined;
 }
+
+/** What a batch update writes to one person: every editable column, checked against the version it was read at. */
+export type PersonBatchUpdate = Pick<
+  Person,
+  "id" | "version" | "name" | "timeZone" | "role" | "title" | "skills" | "active" | "chatUserId" | "trainedAt" | "workingDays" | "workingStart" | "workingEnd"
+>;
 
 export function createPeopleRepository(db: Db) {
   return {
@@ -28,6 +34,59 @@ export function createPeopleRepository(db: Db) {
     async insert(values: NewPerson): Promise<Person> {
       const [row] = await db.insert(people).values(values).returning();
       return row!;
+    },
+
+    /** People by email, matched as the unique index does (lower-case); `lock` takes their rows for the transaction. */
+    async findByEmails(emails: readonly string[], lock = false): Promise<Person[]> {
+      if (emails.length === 0) return [];
+      const lower = [...new Set(emails.map((e) => e.toLowerCase()))];
+      const query = db.select().from(people).where(inArray(sql`lower(${people.email})`, lower));
+      return lock ? query.for("update") : query;
+    },
+
+    /** Inserts many people in a few statements, returning them in the order given. */
+    async insertMany(values: readonly NewPerson[]): Promise<Person[]> {
+      const rows: Person[] = [];
+      for (const chunk of chunks(values)) rows.push(...(await db.insert(people).values(chunk).returning()));
+      return rows;
+    },
+
+    /**
+     * Writes many people at once (one UPDATE … FROM jsonb_to_recordset per
+     * chunk), each only if still at the version it was read at, bumping it.
+     * Returns the rows written: fewer than given means someone changed one meanwhile.
+     */
+    async updateMany(rows: readonly PersonBatchUpdate[], now: Date): Promise<Person[]> {
+      const written: Person[] = [];
+      for (const chunk of chunks(rows)) {
+        const json = JSON.stringify(
+          chunk.map((r) => ({ ...r, trainedAt: r.trainedAt ? r.trainedAt.toISOString() : null })),
+        );
+        const v = sql`jsonb_to_recordset(${json}::jsonb) AS v("id" uuid, "version" integer, "name" text, "timeZone" text, "role" person_role, "title" text, "skills" text[], "active" boolean, "chatUserId" text, "trainedAt" timestamptz, "workingDays" text[], "workingStart" text, "workingEnd" text)`;
+        written.push(
+          ...(await db
+            .update(people)
+            .set({
+              name: sql`v."name"`,
+              timeZone: sql`v."timeZone"`,
+              role: sql`v."role"`,
+              title: sql`v."title"`,
+              skills: sql`v."skills"`,
+              active: sql`v."active"`,
+              chatUserId: sql`v."chatUserId"`,
+              trainedAt: sql`v."trainedAt"`,
+              workingDays: sql`v."workingDays"`,
+              workingStart: sql`v."workingStart"`,
+              workingEnd: sql`v."workingEnd"`,
+              updatedAt: now,
+              version: sql`${people.version} + 1`,
+            })
+            .from(v)
+            .where(and(eq(people.id, sql`v."id"`), eq(people.version, sql`v."version"`)))
+            .returning(getTableColumns(people))),
+        );
+      }
+      return written;
     },
 
     /** Updates when `version` matches (optimistic concurrency); undefined when it does not. */
@@ -93,6 +152,12 @@ export function createPeopleRepository(db: Db) {
 
     async clearLeadFlags(personId: string): Promise<void> {
       await db.update(teamMembers).set({ isLead: false }).where(eq(teamMembers.personId, personId));
+    },
+
+    async clearLeadFlagsOfMany(personIds: readonly string[]): Promise<void> {
+      for (const chunk of chunks(personIds)) {
+        await db.update(teamMembers).set({ isLead: false }).where(and(inArray(teamMembers.personId, chunk), eq(teamMembers.isLead, true)));
+      }
     },
   };
 }

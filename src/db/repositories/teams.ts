@@ -1,8 +1,9 @@
-import { and, asc, eq, ilike, type SQL } from "drizzle-orm";
+import { and, asc, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
 import { containsPattern, updateVersioned } from "../sql.ts";
-import { people, teamMembers, teams, type NewTeam, type Team } from "../schema/index.ts";
+import { people, teamMembers, teams, type NewTeam, type Team, type TeamMember } from "../schema/index.ts";
+import { chunks } from "../sql.ts";
 
 export function createTeamRepository(db: Db) {
   return {
@@ -41,6 +42,55 @@ export function createTeamRepository(db: Db) {
         .orderBy(asc(teams.createdAt), asc(teams.id))
         .limit(page.limit + 1);
       return toPage(rows, page.limit, (r) => [r.createdAt, r.id]);
+    },
+
+    /** Teams named by id or by name (any case, as the unique index compares them). */
+    async findByIdsOrNames(ids: readonly string[], names: readonly string[]): Promise<Team[]> {
+      const lower = [...new Set(names.map((n) => n.toLowerCase()))];
+      if (ids.length === 0 && lower.length === 0) return [];
+      return db
+        .select()
+        .from(teams)
+        .where(or(ids.length > 0 ? inArray(teams.id, [...ids]) : undefined, lower.length > 0 ? inArray(sql`lower(${teams.name})`, lower) : undefined));
+    },
+
+    /** Every membership of these people. */
+    async membershipsOf(personIds: readonly string[]): Promise<TeamMember[]> {
+      const rows: TeamMember[] = [];
+      for (const chunk of chunks(personIds)) rows.push(...(await db.select().from(teamMembers).where(inArray(teamMembers.personId, chunk))));
+      return rows;
+    },
+
+    /** Many memberships at once, each chunk as one JSON parameter (far faster than thousands of bound ones). */
+    async addMembers(values: readonly { teamId: string; personId: string; isLead: boolean; createdAt: Date }[]): Promise<TeamMember[]> {
+      const rows: TeamMember[] = [];
+      for (const chunk of chunks(values, 5000)) {
+        const json = JSON.stringify(chunk.map((m) => ({ ...m, createdAt: m.createdAt.toISOString() })));
+        rows.push(
+          ...(await db
+            .insert(teamMembers)
+            .select(sql`SELECT v."teamId", v."personId", v."isLead", v."createdAt" FROM jsonb_to_recordset(${json}::jsonb) AS v("teamId" uuid, "personId" uuid, "isLead" boolean, "createdAt" timestamptz)`)
+            .returning()),
+        );
+      }
+      return rows;
+    },
+
+    /** Sets the lead flag of many memberships, one statement per chunk. */
+    async setLeads(changes: readonly { teamId: string; personId: string; isLead: boolean }[]): Promise<TeamMember[]> {
+      const rows: TeamMember[] = [];
+      for (const chunk of chunks(changes)) {
+        const v = sql`jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) AS v("teamId" uuid, "personId" uuid, "isLead" boolean)`;
+        rows.push(
+          ...(await db
+            .update(teamMembers)
+            .set({ isLead: sql`v."isLead"` })
+            .from(v)
+            .where(and(eq(teamMembers.teamId, sql`v."teamId"`), eq(teamMembers.personId, sql`v."personId"`)))
+            .returning({ teamId: teamMembers.teamId, personId: teamMembers.personId, isLead: teamMembers.isLead, createdAt: teamMembers.createdAt })),
+        );
+      }
+      return rows;
     },
 
     async findMember(teamId: string, personId: string) {

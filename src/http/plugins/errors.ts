@@ -81,6 +81,7 @@ export const statusByCode: Record<string, number> = {
   method_not_allowed: 405,
   unsupported_media_type: 415,
   body_too_large: 413,
+  too_many_rows: 413,
   conflict: 409,
   email_taken: 409,
   team_name_taken: 409,
@@ -152,14 +153,15 @@ export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyRepl
   return reply.code(body.status).type("application/problem+json").send(body);
 }
 
-interface AjvError {
+export interface AjvError {
   instancePath?: string;
   keyword?: string;
   message?: string;
   params?: Record<string, unknown>;
 }
 
-function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
+/** Ajv's errors as fields and messages (nested fields dotted: `teams.0.team`), each once. */
+export function fieldErrors(validation: AjvError[], context: string | undefined): FieldError[] {
   const seen = new Set<string>();
   const result: FieldError[] = [];
   for (const e of validation) {

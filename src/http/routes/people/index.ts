@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { createPerson, deactivatePerson, getPerson, listPeople, updatePerson } from "../../../services/people.ts";
 import { ifMatchVersions, withEtag } from "../../etag.ts";
 import { IdParams, Page, errorResponses } from "../../schemas.ts";
+import { peopleImportRoutes } from "./import.ts";
 import { PeopleQuery, Person, PersonCreate, PersonPatch } from "./schemas.ts";
 
 const tags = ["people"];
@@ -83,4 +84,7 @@ export const peopleRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) =>
       withEtag(reply, await deactivatePerson(request.ctx, request.params.id, ifMatchVersions(request))),
   );
+
+  // Its own scope: the CSV parser and the larger body limit apply to the import alone.
+  await app.register(peopleImportRoutes);
 };
