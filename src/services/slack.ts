@@ -1,3 +1,4 @@
+import { IANAZone } from "luxon";
 import { createScheduleRepository } from "../db/repositories/schedules.ts";
 import type { Db } from "../db/client.ts";
 import type { SlackWorkspace } from "../db/schema/index.ts";
@@ -121,9 +122,7 @@ export async function answerOnCallCommand(db: Db, cache: OnCallCache, workspace:
 
     const target = resolveTarget(directory, workspace, command.target, commandName, allNames);
     if ("message" in target) return target.message;
-    const clock: AnswerClock = directory.caller
-      ? { zone: directory.caller.timeZone, zoneSource: "caller", now }
-      : { zone: target.zone, zoneSource: target.zoneSource, now };
+    const clock: AnswerClock = callerZone(directory) ? { zone: callerZone(directory)!, zoneSource: "caller", now } : { zone: target.zone, zoneSource: target.zoneSource, now };
 
     if (command.kind === "bad_time") return badTimeMessage(command.asked, commandName);
     let asked: AskedTime | undefined;
@@ -138,7 +137,7 @@ export async function answerOnCallCommand(db: Db, cache: OnCallCache, workspace:
     if (command.kind === "week") return await answerWeek(db, cache, directory, target.scheduleIds[0]!, clock);
 
     const at = asked?.at ?? now;
-    const answers = await onCallAnswers(db, cache, target.scheduleIds, at);
+    const answers = await onCallAnswers(db, cache, target.scheduleIds, at, target.scheduleIds.length === directory.schedules.length);
     if (answers.length === 0) return errorMessage("That schedule could not be read; try again.");
     if (target.many) return onCallListMessage(answers, clock, asked);
     return onCallMessage(answers[0]!, command.kind === "next" ? "next" : "now", clock, asked);
@@ -147,6 +146,12 @@ export async function answerOnCallCommand(db: Db, cache: OnCallCache, workspace:
     if (err instanceof DomainError) return errorMessage(err.message);
     throw err;
   }
+}
+
+/** The caller's zone, when they are linked to a person and it is a zone this runtime knows (else the target's zone answers). */
+function callerZone(directory: Directory): string | null {
+  const zone = directory.caller?.timeZone;
+  return zone && IANAZone.isValidZone(zone) ? zone : null;
 }
 
 /** Schedules and teams whose name is `name`, ignoring case, accents and spacing. */
@@ -214,9 +219,11 @@ function personView(person: { name: string; chatUserId: string | null; timeZone:
 }
 
 /** Who is on call at `at` on each schedule, in the order of the schedules' names. */
-async function onCallAnswers(db: Db, cache: OnCallCache, scheduleIds: string[], at: Date): Promise<OnCallAnswer[]> {
-  const items =
-    scheduleIds.length === 1 ? (await onCallLookup(db, cache, { schedule: scheduleIds[0]!, at })).items : (await onCallLookup(db, cache, { at })).items.filter((item) => scheduleIds.includes(item.schedule.id));
+async function onCallAnswers(db: Db, cache: OnCallCache, scheduleIds: string[], at: Date, everySchedule: boolean): Promise<OnCallAnswer[]> {
+  // Every schedule: one lookup; a few (a team's): one each, so the others' timelines are not computed.
+  const items = everySchedule
+    ? (await onCallLookup(db, cache, { at })).items.filter((item) => scheduleIds.includes(item.schedule.id))
+    : (await Promise.all(scheduleIds.map((id) => onCallLookup(db, cache, { schedule: id, at })))).flatMap((answer) => answer.items);
   return items.map((item) => {
     const { current } = item;
     // An override that puts someone on over their own turn covers nobody: shown as their turn.
@@ -271,8 +278,9 @@ async function answerDuty(db: Db, directory: Directory, typedSkill: string | nul
   const skill = typedSkill?.toLowerCase() ?? null;
   const programs = await loadOnDutyNow(db, now);
   const zones = new Set(programs.map((p) => p.program.timeZone));
-  const clock: AnswerClock = directory.caller
-    ? { zone: directory.caller.timeZone, zoneSource: "caller", now }
+  const caller = callerZone(directory);
+  const clock: AnswerClock = caller
+    ? { zone: caller, zoneSource: "caller", now }
     : zones.size === 1
       ? { zone: programs[0]!.program.timeZone, zoneSource: "program", now }
       : { zone: "UTC", zoneSource: "utc", now };

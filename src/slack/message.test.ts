@@ -354,6 +354,7 @@ describe("help, unknown names and errors are ephemeral", () => {
     expectValidSlackMessage(message);
     expect(message.response_type).toBe("ephemeral");
     expect(message.blocks[0]).toMatchObject({ text: { text: "“support” could mean *Support EU* or *Support US*. Which one?" } });
+    expect(ambiguousTargetMessage("", ["A", "B"]).blocks[0]).toMatchObject({ text: { text: "Which schedule? Name one of *A* or *B*." } });
   });
 
   it("a time that cannot be read, or is out of range, shows the accepted forms", () => {

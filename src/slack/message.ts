@@ -201,8 +201,10 @@ export function unknownTargetMessage(query: string, suggestions: readonly string
 
 /** The name asked for matches several schedules or teams: list them so the user can pick one. */
 export function ambiguousTargetMessage(query: string, matches: readonly string[], command = "/oncall"): SlackMessage {
-  const shown = matches.slice(0, UNKNOWN_NAME_LIMIT).map((name) => `*${displayName(name)}*`);
-  return message("ephemeral", [`“${displayName(query)}” could mean ${orList(shown)}${matches.length > UNKNOWN_NAME_LIMIT ? ` (and ${matches.length - UNKNOWN_NAME_LIMIT} more)` : ""}. Which one?`], [usageHint(command)]);
+  const shown = `${orList(matches.slice(0, UNKNOWN_NAME_LIMIT).map((name) => `*${displayName(name)}*`))}${matches.length > UNKNOWN_NAME_LIMIT ? ` (and ${matches.length - UNKNOWN_NAME_LIMIT} more)` : ""}`;
+  // Nothing typed (`/oncall next` without a default schedule): ask for a name.
+  const question = query.trim() ? `“${displayName(query)}” could mean ${shown}. Which one?` : `Which schedule? Name one of ${shown}.`;
+  return message("ephemeral", [question], [usageHint(command)]);
 }
 
 /** `at` followed by something that is not a time, or a date outside what Rota keeps. */
