@@ -4,7 +4,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import fp from "fastify-plugin";
-import { DEFAULT_IDEMPOTENCY_TTL_MS, type Config } from "./config.ts";
+import { DEFAULT_IDEMPOTENCY_TTL_MS, DEFAULT_SLACK_DEADLINE_MS, DEFAULT_SLACK_RESPONSE_URL_PREFIX, type Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import { errorForLog } from "./http/error-log.ts";
 import { openApiOptions } from "./http/openapi.ts";
@@ -20,10 +20,11 @@ import { healthRoutes } from "./http/routes/health/index.ts";
 import { FeedCache } from "./services/feeds.ts";
 import { OnCallCache } from "./services/oncall.ts";
 import { createSecretBox, type SecretBox } from "./services/secrets.ts";
+import { SlackResponder } from "./services/slack-responses.ts";
 import { configureValidation } from "./http/validation.ts";
 
 export interface AppOptions {
-  config: Pick<Config, "logLevel" | "bodyLimitBytes" | "publicUrl"> & LimitsOptions & Partial<Pick<Config, "trustProxy" | "idempotencyTtlMs" | "secretKey">>;
+  config: Pick<Config, "logLevel" | "bodyLimitBytes" | "publicUrl"> & LimitsOptions & Partial<Pick<Config, "trustProxy" | "idempotencyTtlMs" | "secretKey" | "slackDeadlineMs" | "slackResponseUrlPrefixes">>;
   db: Db;
   /** Where the log's JSON lines go (stdout when absent); tests capture it. */
   logStream?: { write(line: string): void };
@@ -45,6 +46,8 @@ declare module "fastify" {
     publicUrl: string | undefined;
     /** The box over ROTA_SECRET_KEY, built once; undefined without a key (no secret can be stored). */
     secrets: SecretBox | undefined;
+    /** Slack answers: inline within the deadline, else through response_url (ROTA_SLACK_*); drained on close. */
+    slackResponder: SlackResponder;
   }
 }
 
@@ -135,6 +138,13 @@ export const rotaApp = fp(
     app.decorate("feedCache", new FeedCache());
     app.decorate("publicUrl", config.publicUrl);
     app.decorate("secrets", config.secretKey ? createSecretBox(config.secretKey) : undefined);
+    const slackResponder = new SlackResponder({
+      deadlineMs: config.slackDeadlineMs ?? DEFAULT_SLACK_DEADLINE_MS,
+      allowedPrefixes: config.slackResponseUrlPrefixes ?? [DEFAULT_SLACK_RESPONSE_URL_PREFIX],
+    });
+    app.decorate("slackResponder", slackResponder);
+    // Answers still on their way to a response_url are sent before the database closes.
+    app.addHook("onClose", async () => slackResponder.drain());
 
     await app.register(healthRoutes);
     await app.register(webPlugin);

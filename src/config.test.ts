@@ -79,6 +79,21 @@ describe("loadConfig", () => {
     expect(() => loadConfig(env)).toThrow(name);
   });
 
+  it("Slack: 2.5 s to answer before going through response_url, which must be under https://hooks.slack.com/ unless set", () => {
+    expect(loadConfig({})).toMatchObject({ slackDeadlineMs: 2500, slackResponseUrlPrefixes: ["https://hooks.slack.com/"] });
+    const config = loadConfig({ ROTA_SLACK_DEADLINE_MS: "0", ROTA_SLACK_RESPONSE_URL_PREFIX: "https://hooks.slack.com/, https://HOOKS.example.com:8443/slack/" });
+    expect(config.slackDeadlineMs).toBe(0);
+    expect(config.slackResponseUrlPrefixes).toEqual(["https://hooks.slack.com/", "https://hooks.example.com:8443/slack/"]);
+    expect(() => loadConfig({ ROTA_SLACK_DEADLINE_MS: "3000" })).toThrow(/ROTA_SLACK_DEADLINE_MS must be an integer between 0 and 2900/);
+    // A bare origin is read as its root path: it can never let https://hooks.slack.com.evil.test/ through.
+    expect(loadConfig({ ROTA_SLACK_RESPONSE_URL_PREFIX: "https://hooks.slack.com" }).slackResponseUrlPrefixes).toEqual(["https://hooks.slack.com/"]);
+    for (const bad of ["https://hooks.slack.com/commands", "ftp://hooks.slack.com/", "hooks.slack.com/", "https://u:p@hooks.slack.com/", "https://hooks.slack.com/?x=1", " , "]) {
+      expect(() => loadConfig({ ROTA_SLACK_RESPONSE_URL_PREFIX: bad }), bad).toThrow(ConfigError);
+    }
+    // …but a path must end in "/", or /commands would also allow /commandsX/.
+    expect(() => loadConfig({ ROTA_SLACK_RESPONSE_URL_PREFIX: "https://hooks.slack.com/commands" })).toThrow(/ROTA_SLACK_RESPONSE_URL_PREFIX .* must end with "\/"/);
+  });
+
   it("ROTA_WORKER runs the job worker in-process unless it is off; anything else stops the start", () => {
     expect(loadConfig({}).worker).toBe(true);
     expect(loadConfig({ ROTA_WORKER: "on" }).worker).toBe(true);

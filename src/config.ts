@@ -44,6 +44,10 @@ export interface Config {
   googleTimeoutMs: number;
   /** When every Google sync target is reconciled with its calendar (ROTA_CALENDAR_RECONCILE_CRON, UTC; default nightly). */
   calendarReconcileCron: string;
+  /** A Slack command not answered within this (ROTA_SLACK_DEADLINE_MS) is acknowledged and answered through response_url; 0 = always. */
+  slackDeadlineMs: number;
+  /** The only URL prefixes a Slack response_url may have (ROTA_SLACK_RESPONSE_URL_PREFIX, comma-separated); normalized, each ending in "/". */
+  slackResponseUrlPrefixes: string[];
 }
 
 /** `idempotencyTtlMs` when ROTA_IDEMPOTENCY_TTL_HOURS is unset: 24 hours. */
@@ -129,6 +133,40 @@ function cron(raw: string | undefined): string {
   return raw.trim();
 }
 
+/** `slackDeadlineMs` and `slackResponseUrlPrefixes` when unset: under Slack's 3 s, and Slack's own hooks host. */
+export const DEFAULT_SLACK_DEADLINE_MS = 2500;
+export const DEFAULT_SLACK_RESPONSE_URL_PREFIX = "https://hooks.slack.com/";
+
+/**
+ * ROTA_SLACK_RESPONSE_URL_PREFIX as prefixes: comma-separated http(s) URLs,
+ * each normalized and ending in "/" (so "https://hooks.slack.com" cannot let
+ * "https://hooks.slack.com.evil.test/" through). Throws a message naming the bad one.
+ */
+export function parseResponseUrlPrefixes(raw: string): string[] {
+  const prefixes = raw.split(",").map((p) => p.trim()).filter(Boolean);
+  if (prefixes.length === 0) throw new Error("give at least one URL prefix");
+  return prefixes.map((prefix) => {
+    let url: URL;
+    try {
+      url = new URL(prefix);
+    } catch {
+      throw new Error(`"${prefix}" is not a URL`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`"${prefix}" is not an http(s) URL`);
+    if (url.username || url.password || url.search || url.hash) throw new Error(`"${prefix}" must be a plain URL prefix (no credentials, query or fragment)`);
+    if (!url.pathname.endsWith("/")) throw new Error(`"${prefix}" must end with "/"`);
+    return url.href;
+  });
+}
+
+function responseUrlPrefixes(raw: string | undefined): string[] {
+  try {
+    return parseResponseUrlPrefixes(raw === undefined || raw === "" ? DEFAULT_SLACK_RESPONSE_URL_PREFIX : raw);
+  } catch (err) {
+    throw new ConfigError(`ROTA_SLACK_RESPONSE_URL_PREFIX must be comma-separated URL prefixes like https://hooks.slack.com/: ${(err as Error).message}`);
+  }
+}
+
 /** Reads and validates the environment once, at start. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const bootstrapToken = env.ROTA_BOOTSTRAP_TOKEN || undefined;
@@ -168,6 +206,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     googleTokenUrl: httpUrl(env, "ROTA_GOOGLE_TOKEN_URL", "https://oauth2.googleapis.com/token"),
     googleTimeoutMs: integer(env, "ROTA_GOOGLE_TIMEOUT_MS", 30_000, 100, 600_000),
     calendarReconcileCron: cron(env.ROTA_CALENDAR_RECONCILE_CRON),
+    // Slack waits 3 s; past 2.9 s the acknowledgement itself could arrive late.
+    slackDeadlineMs: integer(env, "ROTA_SLACK_DEADLINE_MS", DEFAULT_SLACK_DEADLINE_MS, 0, 2900),
+    slackResponseUrlPrefixes: responseUrlPrefixes(env.ROTA_SLACK_RESPONSE_URL_PREFIX),
   };
 }
 

@@ -3,7 +3,7 @@ import { createScheduleRepository } from "../db/repositories/schedules.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
 import type { ScheduleOverride } from "../db/schema/index.ts";
 import { DomainError } from "../domain/errors.ts";
-import { computeSchedule, whoIsNext, whoIsOn, type ScheduleResult } from "../domain/schedule.ts";
+import { computeSchedule, whoIsNext, whoIsOn, type ScheduleLayer, type ScheduleResult, type Segment } from "../domain/schedule.ts";
 import { TimeContext } from "../domain/wallclock.ts";
 import { loadScheduleState, overrideOf } from "./schedules.ts";
 
@@ -18,6 +18,8 @@ interface CachedTimeline {
   version: number;
   result: ScheduleResult;
   overrides: Map<string, ScheduleOverride>;
+  /** Kept to answer whom an override covers (the timeline without it); see coveredBy. */
+  layers: ScheduleLayer[];
 }
 
 /**
@@ -58,9 +60,38 @@ async function timeline(db: Db, cache: OnCallCache, head: { id: string; version:
   const state = await loadScheduleState(db, head.id, from, to);
   const result = computeSchedule({ layers: state.layers, overrides: state.overrides.map(overrideOf), window: { from, to } }, new TimeContext());
   // Keyed on the version read with the state: a change in between only costs a recompute later.
-  const entry = { version: state.schedule.version, result, overrides: new Map(state.overrides.map((o) => [o.id, o])) };
+  const entry = { version: state.schedule.version, result, overrides: new Map(state.overrides.map((o) => [o.id, o])), layers: state.layers };
   cache.set(head.id, entry);
   return entry;
+}
+
+/**
+ * What the timeline would be under the override behind `segment`: the layers
+ * and the overrides applied before it (older, as computeSchedule orders them),
+ * over [from, to). Null for a layer segment.
+ */
+function underOverride(entry: CachedTimeline, segment: Segment, from: Date, to: Date): ScheduleResult | null {
+  if (segment.source.kind !== "override") return null;
+  const override = entry.overrides.get(segment.source.overrideId);
+  if (!override) return null;
+  const appliedBefore = (o: ScheduleOverride) =>
+    o.createdAt.getTime() < override.createdAt.getTime() || (o.createdAt.getTime() === override.createdAt.getTime() && o.id < override.id);
+  const older = [...entry.overrides.values()].filter(appliedBefore).map(overrideOf);
+  return computeSchedule({ layers: entry.layers, overrides: older, window: { from, to } }, new TimeContext());
+}
+
+/**
+ * Whom the override behind `segment` stands in for at `at`: its
+ * `replacesPersonId`, or else whoever was on under it at that instant.
+ * Null for a layer segment, or an override over a gap.
+ */
+function coveredBy(entry: CachedTimeline, segment: Segment, at: Date): string | null {
+  if (segment.source.kind !== "override") return null;
+  const replaces = entry.overrides.get(segment.source.overrideId)?.replacesPersonId;
+  if (replaces) return replaces;
+  // One minute of timeline is enough to read who was on at `at`.
+  const under = underOverride(entry, segment, at, new Date(at.getTime() + 60_000));
+  return under ? (whoIsOn(under, at)?.personId ?? null) : null;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -92,17 +123,19 @@ export async function onCallLookup(db: Db, cache: OnCallCache, query: OnCallQuer
   }
   const answers = await Promise.all(
     heads.map(async (head) => {
-      const { result, overrides } = await timeline(db, cache, head, query.at);
+      const entry = await timeline(db, cache, head, query.at);
+      const { result, overrides } = entry;
       const current = whoIsOn(result, query.at);
       const next = whoIsNext(result, query.at);
-      return { head, current, next, overrides, window: result };
+      const coveringId = current?.personId ? coveredBy(entry, current, query.at) : null;
+      return { head, current, next, overrides, window: result, coveringId };
     }),
   );
-  const ids = [...new Set(answers.flatMap((a) => [a.current?.personId, a.next?.personId]).filter((p): p is string => !!p))];
+  const ids = [...new Set(answers.flatMap((a) => [a.current?.personId, a.next?.personId, a.coveringId]).filter((p): p is string => !!p))];
   const people = new Map((await repo.peopleByIds(ids)).map((p) => [p.id, p]));
   const skill = query.skill?.toLowerCase();
   const items = answers
-    .map(({ head, current, next, overrides, window }) => {
+    .map(({ head, current, next, overrides, window, coveringId }) => {
       const person = current?.personId ? people.get(current.personId) ?? null : null;
       const override = current?.source.kind === "override" ? overrides.get(current.source.overrideId) ?? null : null;
       return {
@@ -118,6 +151,8 @@ export async function onCallLookup(db: Db, cache: OnCallCache, query: OnCallQuer
                 until: current.end,
                 source: current.source.kind === "override" ? ("override" as const) : ("layer" as const),
                 override: override ? { id: override.id, replacesPersonId: override.replacesPersonId, start: override.startAt, end: override.endAt, note: override.note } : null,
+                /** Whom the override stands in for at `at` (its replacesPersonId, else who the rotation had on). */
+                covering: coveringId ? people.get(coveringId) ?? null : null,
               }
             : null,
         gap: current && !person ? { since: current.start, until: current.end } : null,
@@ -126,4 +161,51 @@ export async function onCallLookup(db: Db, cache: OnCallCache, query: OnCallQuer
     })
     .filter((item) => !skill || (item.current?.person.skills.includes(skill) ?? false));
   return { at: query.at, items };
+}
+
+/** One stretch of the timeline: a person's turn (or a gap), and whom an override has them cover. */
+export interface TimelineTurn {
+  personId: string | null;
+  start: Date;
+  end: Date;
+  viaOverride: boolean;
+  coveringId: string | null;
+}
+
+/**
+ * The timeline of one schedule over [from, to) from the same cache as
+ * onCallLookup (so `to` may be at most 28 days past `from`), as turns:
+ * consecutive segments of the same person covering the same person are one
+ * turn, and an override is split where the person it covers changes (Noy
+ * covering Itamar, then Maya). A turn keeps its real start and end, before
+ * `from` or after `to`, within the computed window.
+ */
+export async function onCallTimeline(db: Db, cache: OnCallCache, scheduleId: string, from: Date, to: Date): Promise<{ turns: TimelineTurn[] }> {
+  const [head] = await createScheduleRepository(db).heads({ ids: [scheduleId] });
+  if (!head) throw new DomainError("not_found", `No schedule with id ${scheduleId}`, { field: "schedule" });
+  if (to.getTime() - from.getTime() > LOOKAHEAD_MS - MARGIN_MS) throw new DomainError("window_too_large", "The timeline reaches past the look-ahead", { field: "to" });
+  const entry = await timeline(db, cache, head, from);
+  const turns: TimelineTurn[] = [];
+  const add = (turn: TimelineTurn) => {
+    const last = turns[turns.length - 1];
+    if (last && last.personId === turn.personId && last.viaOverride === turn.viaOverride && last.coveringId === turn.coveringId && last.end.getTime() === turn.start.getTime()) {
+      last.end = turn.end;
+    } else turns.push({ ...turn });
+  };
+  for (const segment of entry.result.segments) {
+    if (segment.end.getTime() <= from.getTime() || segment.start.getTime() >= to.getTime()) continue;
+    const viaOverride = segment.source.kind === "override";
+    const replaces = viaOverride && segment.source.kind === "override" ? entry.overrides.get(segment.source.overrideId)?.replacesPersonId : null;
+    const under = viaOverride && !replaces ? underOverride(entry, segment, segment.start, segment.end) : null;
+    if (!under) {
+      add({ personId: segment.personId, start: segment.start, end: segment.end, viaOverride, coveringId: replaces ?? null });
+      continue;
+    }
+    for (const below of under.segments) {
+      if (below.end.getTime() <= from.getTime()) continue;
+      if (below.start.getTime() >= to.getTime()) break;
+      add({ personId: segment.personId, start: below.start, end: below.end, viaOverride, coveringId: below.personId });
+    }
+  }
+  return { turns };
 }

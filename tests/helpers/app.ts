@@ -74,7 +74,19 @@ function client(app: FastifyInstance, token: string | undefined): Client {
 
 /** The whole API on a fresh database for one test file, with a bootstrapped admin. */
 export async function createTestApp(
-  options: { logLevel?: string; logStream?: { write(line: string): void }; limits?: LimitsOptions; clock?: () => Date; /** null: a server without ROTA_SECRET_KEY. */ secretKey?: string | null } = {},
+  options: {
+    logLevel?: string;
+    logStream?: { write(line: string): void };
+    limits?: LimitsOptions;
+    clock?: () => Date;
+    /** null: a server without ROTA_SECRET_KEY. */ secretKey?: string | null;
+    /**
+     * ROTA_SLACK_DEADLINE_MS and ROTA_SLACK_RESPONSE_URL_PREFIX (parsed) for this app. No prefix is
+     * allowed unless a test gives one: a slow answer under load is then given inline, never POSTed
+     * to the internet.
+     */
+    slack?: { deadlineMs?: number; responseUrlPrefixes?: string[] };
+  } = {},
 ): Promise<TestApp> {
   const handle = await createTestDatabase();
   const boot = await bootstrapAdmin(handle.db, { token: ADMIN_TOKEN, email: "admin@example.test", now: new Date() });
@@ -83,7 +95,15 @@ export async function createTestApp(
   const logLevel = options.logLevel ?? process.env.ROTA_TEST_LOG ?? "silent";
   // Rate limits are off unless a test asks for them (`limits`): other files send many writes.
   const secretKey = options.secretKey === null ? undefined : (options.secretKey ?? TEST_SECRET_KEY);
-  const config: AppOptions["config"] = { logLevel, bodyLimitBytes: 64 * 1024, publicUrl: undefined, secretKey, ...options.limits };
+  const config: AppOptions["config"] = {
+    logLevel,
+    bodyLimitBytes: 64 * 1024,
+    publicUrl: undefined,
+    secretKey,
+    ...options.limits,
+    ...(options.slack?.deadlineMs !== undefined ? { slackDeadlineMs: options.slack.deadlineMs } : {}),
+    slackResponseUrlPrefixes: options.slack?.responseUrlPrefixes ?? [],
+  };
   // The app is a plugin: tests register it as server.ts does, on a Fastify of their own.
   const app = Fastify(serverOptions(config, options.logStream));
   await app.register(rotaApp, { config, db: handle.db, ...(options.clock ? { clock: options.clock } : {}) });

@@ -35,6 +35,9 @@ const OnCall = named(
           Type.Object({ id: Uuid, replacesPersonId: Type.Union([Uuid, Type.Null()]), start: Instant, end: Instant, note: Type.Union([Type.String(), Type.Null()]) }),
           Type.Null(),
         ]),
+        covering: Type.Union([PersonBrief, Type.Null()], {
+          description: "When an override put the person on: whom they stand in for at `at` (the override's replacesPersonId, else who the rotation had on); null for a rotation turn or an override over a gap",
+        }),
       }),
       Type.Null(),
     ]),

@@ -32,9 +32,9 @@ export const slackRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { auth: false, ipRateLimit: true },
       schema: {
         tags,
-        summary: "Slack slash command: /oncall [help | next | <schedule or team> | next <name>]",
+        summary: "Slack slash command: /oncall [<schedule or team>] [at <time> | next | week], /oncall duty [skill], /oncall help",
         description:
-          "Called by Slack, not by people: authenticated by `X-Slack-Signature` (v0 HMAC-SHA256 of `v0:{timestamp}:{body}` with the workspace's signing secret, constant-time compare) and `X-Slack-Request-Timestamp` within 5 minutes. Answers in Slack's message format; an unknown name gets an ephemeral message with close names.",
+          "Called by Slack, not by people: authenticated by `X-Slack-Signature` (v0 HMAC-SHA256 of `v0:{timestamp}:{body}` with the workspace's signing secret, constant-time compare) and `X-Slack-Request-Timestamp` within 5 minutes. Answers in Slack's message format, times in the caller's zone (the person whose chatUserId is `user_id`, else the schedule's); an unknown or ambiguous name gets an ephemeral message with close names. An answer not ready within ROTA_SLACK_DEADLINE_MS (2.5 s) is acknowledged with an ephemeral \"Working on it…\" and POSTed to `response_url` when ready, only if that URL starts with ROTA_SLACK_RESPONSE_URL_PREFIX (https://hooks.slack.com/); otherwise the answer is given inline.",
         security: [],
         consumes: ["application/x-www-form-urlencoded"],
         body: Type.String({ description: "The form Slack posts: token, team_id, channel_id, user_id, command, text, response_url, …" }),
@@ -67,7 +67,8 @@ export const slackRoutes: FastifyPluginAsyncTypebox = async (app) => {
         } else request.log.warn({ reason: failure.ok ? "ok" : failure.reason }, "rejected Slack request");
         throw new DomainError("unauthorized", `The request is not a valid signed Slack request (${failure.ok ? "" : failure.reason})`);
       }
-      return answerOnCallCommand(app.db, app.onCallCache, result.workspace, result.form, now);
+      const { workspace, form } = result;
+      return app.slackResponder.respond(form, () => answerOnCallCommand(app.db, app.onCallCache, workspace, form, now), request.log);
     },
   );
 
