@@ -158,7 +158,7 @@ describe("importing people from JSON", () => {
     });
     expect(res.status).toBe(422);
     expect(res.headers["content-type"]).toContain("application/problem+json");
-    expect(res.body.code).toBe("validation");
+    expect(res.body.code).toBe("invalid_rows");
     expect(res.body.detail).toContain("nothing was written");
     const errors = res.body.errors.map((e: { line: number; field: string }) => [e.line, e.field]);
     expect(errors).toEqual([

@@ -203,7 +203,7 @@ class RowErrors {
     const what = `${lines} of ${rowCount} row${rowCount === 1 ? "" : "s"}`;
     return this.refused.length > 0
       ? new DomainError("forbidden", `You may not import ${what}, so nothing was written: ${shown}${more}`, { details: { errors } })
-      : new DomainError("validation", `${what} cannot be imported, so nothing was written: ${shown}${more}`, { details: { errors } });
+      : new DomainError("invalid_rows", `${what} cannot be imported, so nothing was written: ${shown}${more}`, { details: { errors } });
   }
 }
 

@@ -82,6 +82,7 @@ export const statusByCode: Record<string, number> = {
   unsupported_media_type: 415,
   body_too_large: 413,
   too_many_rows: 413,
+  invalid_rows: 422,
   conflict: 409,
   email_taken: 409,
   team_name_taken: 409,

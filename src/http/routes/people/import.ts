@@ -136,7 +136,7 @@ function readCsv(request: FastifyRequest): ImportInput {
   // info.lines is where a record ends; a quoted cell may span lines, and the record starts that many lines up.
   const startLine = ({ record, info }: (typeof records)[number]) => info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0);
   const [header, ...body] = records;
-  if (!header) throw new DomainError("validation", "The file is empty: it needs a header row (name,email,timeZone,…) and a row per person", { field: "body" });
+  if (!header) throw new DomainError("invalid_rows", "The file is empty: it needs a header row (name,email,timeZone,…) and a row per person", { field: "body" });
 
   const headerLine = startLine(header);
   const columns: (CsvField | undefined)[] = header.record.map((name) => FIELD_BY_COLUMN.get(columnKey(name)));
