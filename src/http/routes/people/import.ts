@@ -216,7 +216,15 @@ export const peopleImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       if (request.validationError && (request.validationError as ValidationError).validationContext !== "body") throw request.validationError;
-      const batch = isCsv(request) ? readCsv(request) : readJson(request);
+      let batch: ReturnType<typeof readJson>;
+      try {
+        batch = isCsv(request) ? readCsv(request) : readJson(request);
+      } catch (error) {
+        // A body the readers choke on is the sender's problem, never a 500.
+        if (error instanceof DomainError) throw error;
+        request.log.warn({ err: error }, "people import: unreadable body");
+        throw new DomainError("invalid_rows", "The file could not be read as CSV or as { people: [...] }", { field: "body" });
+      }
       return withLinkUrls(await importPeople(request.ctx, batch, request.query), baseUrl(request, app.publicUrl));
     },
   );
