@@ -221,7 +221,7 @@ export const peopleImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
         batch = isCsv(request) ? readCsv(request) : readJson(request);
       } catch (error) {
         // A body the readers choke on is the sender's problem, never a 500.
-        if (error instanceof DomainError) throw error;
+        if (error instanceof DomainError || typeof (error as { statusCode?: unknown }).statusCode === "number" || (error as { validation?: unknown }).validation) throw error;
         request.log.warn({ err: error }, "people import: unreadable body");
         throw new DomainError("invalid_rows", "The file could not be read as CSV or as { people: [...] }", { field: "body" });
       }
