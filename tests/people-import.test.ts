@@ -197,6 +197,11 @@ describe("importing people from JSON", () => {
     expect(typo.status).toBe(400);
     expect(typo.body.errors).toEqual([expect.objectContaining({ field: "dryrun", in: "querystring" })]);
     expect(await personByEmail(`typo@${d}`)).toBeUndefined();
+    // JSON null (found by the fuzz run as a 500) and a bare list are 400s too.
+    for (const rawBody of ["null", "[]", "7"]) {
+      const odd = await t.admin.request("POST", "/v1/people/import", { rawBody, headers: { "content-type": "application/json" } });
+      expect([rawBody, odd.status, odd.body.code]).toEqual([rawBody, 400, "validation"]);
+    }
   });
 
   it("more than 5,000 rows is refused naming the limit, before anything is written (the body may exceed the usual limit)", async () => {

@@ -82,9 +82,10 @@ function rowsOf(people: unknown[], errors: readonly ImportRowError[], lineOf: (i
 /** A JSON body, which Fastify validated with `attachValidation`: row errors go on by index, body errors are the usual 400. */
 function readJson(request: FastifyRequest): ImportInput {
   const failed = request.validationError as ValidationError | undefined;
-  const people = (request.body as { people?: unknown[] }).people ?? [];
   const { rows: errors, body } = splitErrors(failed?.validation ?? [], (i) => i, false);
   if (body.length > 0) throw Object.assign(new Error("invalid body"), { validation: body, validationContext: "body", statusCode: 400 });
+  // `null` or a bare list is refused above by the schema; read defensively all the same.
+  const people = (request.body as { people?: unknown[] } | null)?.people ?? [];
   return { rows: rowsOf(people, errors, (i) => i), errors };
 }
 
@@ -216,15 +217,7 @@ export const peopleImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       if (request.validationError && (request.validationError as ValidationError).validationContext !== "body") throw request.validationError;
-      let batch: ReturnType<typeof readJson>;
-      try {
-        batch = isCsv(request) ? readCsv(request) : readJson(request);
-      } catch (error) {
-        // A body the readers choke on is the sender's problem, never a 500.
-        if (error instanceof DomainError || typeof (error as { statusCode?: unknown }).statusCode === "number" || (error as { validation?: unknown }).validation) throw error;
-        request.log.warn({ err: error }, "people import: unreadable body");
-        throw new DomainError("invalid_rows", "The file could not be read as CSV or as { people: [...] }", { field: "body" });
-      }
+      const batch = isCsv(request) ? readCsv(request) : readJson(request);
       return withLinkUrls(await importPeople(request.ctx, batch, request.query), baseUrl(request, app.publicUrl));
     },
   );
