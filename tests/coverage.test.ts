@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { timeOff } from "../src/db/schema/index.ts";
+import { people, timeOff } from "../src/db/schema/index.ts";
 import { createTimeOffRepository } from "../src/db/repositories/time-off.ts";
 import { createTestApp, type Client, type TestApp } from "./helpers/app.ts";
 import { at, la } from "./helpers/time.ts";
@@ -218,5 +218,28 @@ describe("hours report", () => {
     expect(byPerson[lead.personId]).toBeUndefined();
     // The report names people, with the zone their own times read best in.
     expect(byPerson[dave.personId].person).toEqual({ id: dave.personId, name: (await t.admin.get(`/v1/people/${dave.personId}`)).body.name, timeZone: expect.any(String) });
+  });
+});
+
+describe("no silent caps", () => {
+  it("a team of 1,100: every free member is a candidate, and the team's time off list reaches its last member", async () => {
+    const big = await t.team({ name: "Eleven hundred", timeZone: "UTC" });
+    // Set-based seed: people created one after another (createdAt orders them), the last beyond any 1,000-row cut.
+    await t.handle.db.execute(sql`
+      WITH p AS (
+        INSERT INTO people (name, email, time_zone, created_at)
+        SELECT 'Bulk ' || g, 'bulk' || g || '@caps.test', 'UTC', now() + g * interval '1 millisecond' FROM generate_series(1, 1100) g
+        RETURNING id
+      )
+      INSERT INTO team_members (team_id, person_id) SELECT ${big.id}::uuid, id FROM p`);
+    const [last] = await t.handle.db.select().from(people).where(eq(people.email, "bulk1100@caps.test"));
+    await createTimeOffRepository(t.handle.db).insert({ personId: last!.id, startAt: new Date("2026-12-21T00:00:00Z"), endAt: new Date("2026-12-22T00:00:00Z"), status: "approved" });
+    const candidates = await t.admin.get(`/v1/teams/${big.id}/coverage/candidates?start=2026-12-08T10:00:00Z&end=2026-12-08T12:00:00Z`);
+    expect(candidates.status).toBe(200);
+    expect(candidates.body.candidates).toHaveLength(1100);
+    const away = await t.admin.get(`/v1/time-off?teamId=${big.id}`);
+    expect(away.body.items.map((x: any) => x.personId)).toEqual([last!.id]);
+    const conflicts = await t.admin.get(`/v1/conflicts?teamId=${big.id}&from=2026-12-20T00:00:00Z&to=2026-12-23T00:00:00Z`);
+    expect(conflicts.status).toBe(200);
   });
 });

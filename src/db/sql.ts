@@ -40,3 +40,8 @@ export async function updateVersioned<T extends VersionedTable>(
     .returning()) as T["$inferSelect"][];
   return rows[0];
 }
+
+/** The rows of a raw `db.execute` result: node-postgres wraps them in `{ rows }`, PGlite's adapter too, some drivers give the array. */
+export function resultRows<T>(result: unknown): T[] {
+  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
+}

@@ -4,7 +4,7 @@ import { createScheduleRepository } from "../db/repositories/schedules.ts";
 import { dutyBookings, dutyPrograms, shifts, calendarRepublish } from "../db/schema/index.ts";
 import { computeSchedule } from "../domain/schedule.ts";
 import { TimeContext } from "../domain/wallclock.ts";
-import { loadScheduleState, overrideOf } from "./schedules.ts";
+import { loadScheduleStates, overrideOf } from "./schedules.ts";
 
 /** Anything that puts a person on duty, in one shape (shifts, duty bookings, on-call windows). */
 export interface PersonAssignment {
@@ -25,15 +25,19 @@ export interface PersonAssignment {
  */
 export async function loadAssignments(db: Db, personIds: string[], from: Date, to: Date): Promise<PersonAssignment[]> {
   if (personIds.length === 0) return [];
-  const [shiftRows, bookingRows, heads] = await Promise.all([
+  const repo = createScheduleRepository(db);
+  const [shiftRows, bookingRows, scheduleIds] = await Promise.all([
     db.select().from(shifts).where(and(inArray(shifts.personId, personIds), lt(shifts.startAt, to), gt(shifts.endAt, from))),
     db
       .select({ booking: dutyBookings, programName: dutyPrograms.name })
       .from(dutyBookings)
       .innerJoin(dutyPrograms, eq(dutyPrograms.id, dutyBookings.programId))
       .where(and(inArray(dutyBookings.personId, personIds), lt(dutyBookings.startAt, to), gt(dutyBookings.endAt, from))),
-    createScheduleRepository(db).heads({}),
+    // Only the schedules that can put one of these people on call: not every schedule of the company.
+    repo.namingAny(personIds, from, to),
   ]);
+  const heads = scheduleIds.length > 0 ? await repo.heads({ ids: scheduleIds }) : [];
+  const states = await loadScheduleStates(db, heads, from, to);
   const wanted = new Set(personIds);
   const result: PersonAssignment[] = [
     ...shiftRows.map((s) => ({ kind: "shift" as const, id: s.id, personId: s.personId, start: s.startAt, end: s.endAt, teamId: s.teamId, title: s.label ? `Shift (${s.label})` : "Shift" })),
@@ -49,7 +53,7 @@ export async function loadAssignments(db: Db, personIds: string[], from: Date, t
   ];
   const context = new TimeContext();
   for (const head of heads) {
-    const state = await loadScheduleState(db, head.id, from, to);
+    const state = states.get(head.id)!;
     const timeline = computeSchedule({ layers: state.layers, overrides: state.overrides.map(overrideOf), window: { from, to } }, context);
     for (const s of timeline.segments) {
       if (s.personId && wanted.has(s.personId)) {

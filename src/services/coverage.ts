@@ -92,8 +92,7 @@ function localWeek(at: Date, zone: string, context: TimeContext): { from: Date; 
 export async function coverageCandidates(ctx: ServiceContext, teamId: string, start: Date, end: Date, skill?: string) {
   requireWindow("candidates", start, end, { from: "start", to: "end" });
   const team = await requireTeam(ctx.db, teamId);
-  const members = await createPeopleRepository(ctx.db).list({ teamId, active: true, skill: skill?.toLowerCase() }, { limit: 1000 });
-  const people: Person[] = members.items;
+  const people: Person[] = await createPeopleRepository(ctx.db).matching({ teamId, active: true, skill: skill?.toLowerCase() });
   const ids = people.map((p) => p.id);
   const [busy, away] = await Promise.all([
     createShiftRepository(ctx.db).busyPeople(ids, start, end),

@@ -69,6 +69,26 @@ export async function loadScheduleState(db: Db, scheduleId: string, from: Date, 
   return { schedule, layerRows, layers, overrides };
 }
 
+/**
+ * Many schedules' layers and overrides over [from, to) in a constant number of
+ * queries (layers, their restrictions and changes, overrides), whatever the
+ * number of schedules: for on-call over all schedules and a person's
+ * assignments across the schedules that name them.
+ */
+export async function loadScheduleStates(db: Db, heads: readonly { id: string; timeZone: string }[], from: Date, to: Date) {
+  const repo = createScheduleRepository(db);
+  const ids = heads.map((h) => h.id);
+  const [layersBy, overrides] = await Promise.all([repo.layersOfMany(ids), repo.overridesOfMany(ids, from, to)]);
+  const overridesBy = new Map<string, ScheduleOverride[]>();
+  for (const o of overrides) overridesBy.set(o.scheduleId, [...(overridesBy.get(o.scheduleId) ?? []), o]);
+  return new Map(
+    heads.map((h) => [
+      h.id,
+      { layers: (layersBy.get(h.id) ?? []).map((rows): ScheduleLayer => ({ id: rows.layer.id, rotation: rotationOf(rows, h) })), overrides: overridesBy.get(h.id) ?? [] },
+    ]),
+  );
+}
+
 /** Everyone who takes turns on the schedule, in any layer, now or after a participant change. */
 function participantsOf(layerRows: LayerRows[]): string[] {
   return [...new Set(layerRows.flatMap((rows) => [...rows.layer.participantIds, ...rows.changes.flatMap((c) => c.participantIds)]))];

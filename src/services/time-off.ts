@@ -255,7 +255,7 @@ export async function listTimeOff(
   filter: { personId?: string | undefined; teamId?: string | undefined; status?: TimeOff["status"] | undefined; from?: Date | undefined; to?: Date | undefined },
   page: PageRequest,
 ) {
-  const personIds = filter.teamId ? (await createPeopleRepository(ctx.db).list({ teamId: filter.teamId }, { limit: 1000 })).items.map((p) => p.id) : undefined;
+  const personIds = filter.teamId ? await createPeopleRepository(ctx.db).memberIds(filter.teamId) : undefined;
   const result = await createTimeOffQueries(ctx.db).list({ ...filter, personIds }, page);
   const teamsOf = await createPeopleRepository(ctx.db).teamIdsOfMany([...new Set(result.items.map((r) => r.personId))]);
   const visible = (personId: string) => can(ctx.actor, "timeOff.readNote", { person: { id: personId, teamIds: teamsOf.get(personId) ?? [] } });
@@ -274,7 +274,7 @@ export async function teamConflicts(ctx: ServiceContext, teamId: string, from: D
   requireWindow("conflicts", from, to);
   const team = await createTeamRepository(ctx.db).findById(teamId);
   if (!team) throw new DomainError("not_found", `No team with id ${teamId}`, { field: "teamId" });
-  const members = (await createPeopleRepository(ctx.db).list({ teamId }, { limit: 1000 })).items.map((p) => p.id);
+  const members = await createPeopleRepository(ctx.db).memberIds(teamId);
   authorize(ctx.actor, "team.conflicts.read", { teamId, memberIds: members });
   const away = await createTimeOffRepository(ctx.db).approvedOverlapping(members, from, to);
   if (away.length === 0) return { teamId, from, to, items: [] };

@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, ne, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.ts";
+import { resultRows } from "../sql.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
 import { calendarRepublish, calendarTargetEvents, calendarTargets, type CalendarTarget, type CalendarTargetEvent } from "../schema/index.ts";
 
@@ -11,9 +12,6 @@ export type SyncState = Partial<Pick<CalendarTarget, "status" | "lastSyncedAt" |
 /** Who may see a target in a list: everything (admin), or the caller's own, their person's, and their led teams'. */
 export type TargetVisibility = { all: true } | { all: false; personId: string; ledTeamIds: readonly string[] };
 
-function rows<T>(result: unknown): T[] {
-  return ((result as { rows?: T[] }).rows ?? (result as T[])) as T[];
-}
 
 export function createCalendarTargetRepository(db: Db) {
   return {
@@ -163,7 +161,7 @@ export function createCalendarTargetRepository(db: Db) {
           UNION ALL SELECT t.id, false FROM calendar_targets t JOIN program_ids x ON t.program_id = x.id
         ) affected GROUP BY id
       `);
-      return rows<{ id: string; direct: boolean }>(result).map((r) => ({ id: r.id, direct: r.direct === true }));
+      return resultRows<{ id: string; direct: boolean }>(result).map((r) => ({ id: r.id, direct: r.direct === true }));
     },
   };
 }

@@ -18,6 +18,16 @@ export type PersonBatchUpdate = Pick<
   "id" | "version" | "name" | "timeZone" | "role" | "title" | "skills" | "active" | "chatUserId" | "trainedAt" | "workingDays" | "workingStart" | "workingEnd"
 >;
 
+function peopleConditions(filter: PeopleFilter): (SQL | undefined)[] {
+  return [
+    filter.q ? or(ilike(people.name, containsPattern(filter.q)), ilike(people.email, containsPattern(filter.q))) : undefined,
+    filter.role ? eq(people.role, filter.role) : undefined,
+    filter.active === undefined ? undefined : eq(people.active, filter.active),
+    filter.skill ? arrayContains(people.skills, [filter.skill]) : undefined,
+    filter.teamId ? inArray(people.id, sql`(SELECT ${teamMembers.personId} FROM ${teamMembers} WHERE ${teamMembers.teamId} = ${filter.teamId})`) : undefined,
+  ];
+}
+
 export function createPeopleRepository(db: Db) {
   return {
     async findById(id: string): Promise<Person | undefined> {
@@ -107,15 +117,19 @@ export function createPeopleRepository(db: Db) {
       return rows.length === 0;
     },
 
+    /** Everyone matching, unpaginated: for reports over a whole team (no silent cap; a team is at most the company). */
+    async matching(filter: PeopleFilter): Promise<Person[]> {
+      return db.select().from(people).where(and(...peopleConditions(filter))).orderBy(asc(people.createdAt), asc(people.id));
+    },
+
+    /** The ids of a team's members, all of them. */
+    async memberIds(teamId: string): Promise<string[]> {
+      return (await db.select({ id: teamMembers.personId }).from(teamMembers).where(eq(teamMembers.teamId, teamId))).map((r) => r.id);
+    },
+
     async list(filter: PeopleFilter, page: PageRequest) {
       const conditions: (SQL | undefined)[] = [
-        filter.q ? or(ilike(people.name, containsPattern(filter.q)), ilike(people.email, containsPattern(filter.q))) : undefined,
-        filter.role ? eq(people.role, filter.role) : undefined,
-        filter.active === undefined ? undefined : eq(people.active, filter.active),
-        filter.skill ? arrayContains(people.skills, [filter.skill]) : undefined,
-        filter.teamId
-          ? inArray(people.id, db.select({ id: teamMembers.personId }).from(teamMembers).where(eq(teamMembers.teamId, filter.teamId)))
-          : undefined,
+        ...peopleConditions(filter),
         afterCursor(people.createdAt, people.id, page.cursor),
       ];
       const rows = await db
