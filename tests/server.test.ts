@@ -52,7 +52,7 @@ describe("npm start", () => {
     const again = await fetch(`http://127.0.0.1:${second.port}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(again.status).toBe(200);
     expect(await stop(second)).toBe(0);
-  });
+  }, 90_000); // two cold starts of a real server on PGlite: about 15 s on a quiet machine, more on a busy one
 
   it("refuses to start with a bad configuration, saying which variable", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
