@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from "fastify";
 import fp from "fastify-plugin";
 import { DEFAULT_IDEMPOTENCY_TTL_MS, DEFAULT_SLACK_DEADLINE_MS, DEFAULT_SLACK_RESPONSE_URL_PREFIX, type Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
@@ -18,6 +18,8 @@ import { webPlugin } from "./http/plugins/web.ts";
 import { v1Routes } from "./http/routes/index.ts";
 import { healthRoutes } from "./http/routes/health/index.ts";
 import { FeedCache } from "./services/feeds.ts";
+import type { ChangeFeed } from "./db/changes.ts";
+import { ActorCache } from "./services/tokens.ts";
 import { OnCallCache } from "./services/oncall.ts";
 import { createSecretBox, type SecretBox } from "./services/secrets.ts";
 import { SlackResponder } from "./services/slack-responses.ts";
@@ -30,6 +32,8 @@ export interface AppOptions {
   logStream?: { write(line: string): void };
   /** The time a request is made at (read once per request); tests may pin it. */
   clock?: () => Date;
+  /** NOTIFY rota_changes, listened to: without it (or while it is down) the hot paths' caches serve nothing. */
+  changes?: ChangeFeed;
 }
 
 declare module "fastify" {
@@ -40,6 +44,8 @@ declare module "fastify" {
     clock: () => Date;
     /** One on-call timeline cache per app instance, shared by /oncall and Slack. */
     onCallCache: OnCallCache;
+    /** Callers by token hash, dropped on every instance when tokens, people or lead flags change. */
+    actorCache: ActorCache;
     /** Rendered iCal feeds and schedule timelines of this instance. */
     feedCache: FeedCache;
     /** ROTA_PUBLIC_URL: the base of feed URLs and UIDs (else the request's host). */
@@ -107,7 +113,7 @@ export function serverOptions(config: AppOptions["config"], logStream?: AppOptio
  * routes (src/http/routes, one folder per resource).
  */
 export const rotaApp = fp(
-  async (app: FastifyInstance, { config, db, clock = () => new Date() }: Omit<AppOptions, "logStream">) => {
+  async (app: FastifyInstance, { config, db, clock = () => new Date(), changes }: Omit<AppOptions, "logStream">) => {
     configureValidation(app);
     // `at=2026-12-24T18:00:00+05:30` pasted unencoded arrives with a space where the `+` stood
     // (form decoding); a date-time cannot hold a space there, so it is read back as the `+` it was.
@@ -134,7 +140,18 @@ export const rotaApp = fp(
 
     app.decorate("db", db);
     app.decorate("clock", clock);
-    app.decorate("onCallCache", new OnCallCache());
+    app.decorate("onCallCache", new OnCallCache(changes));
+    app.decorate("actorCache", new ActorCache(changes));
+    // A write here is seen by this instance's next request at once, before its own NOTIFY comes back:
+    // caches are dropped as the answer goes out, and again once it has gone.
+    const writes = (request: FastifyRequest) => request.method !== "GET" && request.method !== "HEAD" && request.method !== "OPTIONS";
+    app.addHook("onSend", async (request, _reply, payload) => {
+      if (writes(request)) changes?.emit("all");
+      return payload;
+    });
+    app.addHook("onResponse", async (request) => {
+      if (writes(request)) changes?.emit("all");
+    });
     app.decorate("feedCache", new FeedCache());
     app.decorate("publicUrl", config.publicUrl);
     app.decorate("secrets", config.secretKey ? createSecretBox(config.secretKey) : undefined);

@@ -1,6 +1,7 @@
 import Fastify from "fastify";
 import { rotaApp, serverOptions } from "./app.ts";
 import { loadConfigOrExit, type Config } from "./config.ts";
+import { ChangeFeed } from "./db/changes.ts";
 import { createDb, dbConfigFrom } from "./db/client.ts";
 import { migrate } from "./db/migrate.ts";
 import { applyServerTimeouts } from "./http/plugins/limits.ts";
@@ -13,7 +14,10 @@ const config: Config = loadConfigOrExit();
 const handle = await createDb(dbConfigFrom(config));
 await migrate(handle);
 const app = Fastify(serverOptions(config));
-await app.register(rotaApp, { config, db: handle.db });
+// NOTIFY rota_changes keeps this instance's caches of callers, people and schedules true to the database.
+const changes = new ChangeFeed();
+await changes.start(handle, app.log);
+await app.register(rotaApp, { config, db: handle.db, changes });
 applyServerTimeouts(app.server, config);
 app.log.info({ database: handle.kind === "pglite" ? `pglite:${config.dataDir}` : "postgres" }, "database migrated");
 
@@ -47,6 +51,7 @@ async function shutdown(signal: string) {
   try {
     await app.close(); // stops accepting, lets in-flight requests finish
     await jobs?.stop(); // lets a running job finish, before the database closes
+    await changes.stop();
     await handle.close();
     process.exit(0);
   } catch (err) {

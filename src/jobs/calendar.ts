@@ -1,6 +1,5 @@
-import type { PGlite } from "@electric-sql/pglite";
-import type pg from "pg";
 import type { DbHandle } from "../db/client.ts";
+import { listenTo } from "../db/listen.ts";
 import { createCalendarTargetRepository } from "../db/repositories/calendar-targets.ts";
 import { FeedCache } from "../services/feeds.ts";
 import { syncCalendarTarget, type GoogleSyncDeps, type GoogleSyncSettings } from "../services/google-sync.ts";
@@ -61,47 +60,6 @@ export async function drainCalendarOutbox(handle: DbHandle, queue: Queue): Promi
   }
 }
 
-/** Calls `onNotify` on every NOTIFY rota_calendar; resolves to a function that stops listening. */
-async function listen(handle: DbHandle, onNotify: () => void, log: JobLog): Promise<() => Promise<void>> {
-  if (handle.kind === "pglite") {
-    const unlisten = await (handle.driver as PGlite).listen(CALENDAR_CHANNEL, onNotify);
-    return unlisten;
-  }
-  // PostgreSQL: one connection of the pool kept for LISTEN; re-made when it drops (the poll covers the gap).
-  const pool = handle.driver as pg.Pool;
-  let client: pg.PoolClient | undefined;
-  let stopped = false;
-  let retry: NodeJS.Timeout | undefined;
-  const connect = async () => {
-    try {
-      const c = await pool.connect();
-      c.on("notification", (msg) => msg.channel === CALENDAR_CHANNEL && onNotify());
-      c.on("error", () => {
-        c.release(true);
-        if (client === c) client = undefined;
-        if (!stopped) retry = setTimeout(() => void connect(), 1000);
-      });
-      await c.query(`LISTEN ${CALENDAR_CHANNEL}`);
-      client = c;
-      onNotify(); // whatever changed while nobody listened
-    } catch (err) {
-      log.error({ err }, "calendar listener could not connect; retrying");
-      if (!stopped) retry = setTimeout(() => void connect(), 1000);
-    }
-  };
-  await connect();
-  return async () => {
-    stopped = true;
-    clearTimeout(retry);
-    const c = client;
-    client = undefined;
-    if (c) {
-      await c.query(`UNLISTEN ${CALENDAR_CHANNEL}`).catch(() => {});
-      c.release();
-    }
-  };
-}
-
 /**
  * Registers the calendar jobs on a started queue: the sync worker, the
  * nightly reconcile, and the outbox dispatcher. Returns a stop function
@@ -160,7 +118,7 @@ export async function startCalendarJobs(handle: DbHandle, queue: Queue, config: 
       running = undefined;
     });
   };
-  const unlisten = await listen(handle, drain, log);
+  const unlisten = await listenTo(handle, CALENDAR_CHANNEL, { onNotify: drain, onReady: drain }, log);
   const poll = setInterval(drain, options.pollMs ?? 5000);
   poll.unref();
   drain();

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client.ts";
+import { InvalidatedCache, type ChangeFeed } from "../db/changes.ts";
 import { createScheduleRepository } from "../db/repositories/schedules.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
 import type { ScheduleOverride } from "../db/schema/index.ts";
@@ -30,7 +31,14 @@ interface CachedTimeline {
  */
 export class OnCallCache {
   readonly #entries = new Map<string, CachedTimeline>();
-  constructor(readonly maxSchedules = 1000) {}
+  /** Every schedule's head (id, name, version, team, zone), dropped when any schedule changes. */
+  readonly heads: InvalidatedCache<"all", ScheduleHead[]>;
+  /** The people answers name, dropped when anyone changes. */
+  readonly people: InvalidatedCache<string, PersonBrief>;
+  constructor(feed?: ChangeFeed, readonly maxSchedules = 1000) {
+    this.heads = new InvalidatedCache(feed, ["schedules"], 1);
+    this.people = new InvalidatedCache(feed, ["people"]);
+  }
 
   get(scheduleId: string, version: number, at: Date): CachedTimeline | undefined {
     const entry = this.#entries.get(scheduleId);
@@ -50,6 +58,25 @@ export class OnCallCache {
   get size(): number {
     return this.#entries.size;
   }
+}
+
+type PersonBrief = Awaited<ReturnType<ReturnType<typeof createScheduleRepository>["peopleByIds"]>>[number];
+type ScheduleHead = Awaited<ReturnType<ReturnType<typeof createScheduleRepository>["heads"]>>[number];
+
+/** The people an answer names: from memory, the misses in one query. */
+async function peopleBriefs(cache: OnCallCache, repo: ReturnType<typeof createScheduleRepository>, ids: string[]): Promise<Map<string, PersonBrief>> {
+  const found = new Map<string, PersonBrief>();
+  const missing: string[] = [];
+  for (const id of ids) {
+    const hit = cache.people.get(id);
+    if (hit) found.set(id, hit);
+    else missing.push(id);
+  }
+  if (missing.length > 0) {
+    const loaded = new Map((await cache.people.loadMany(() => repo.peopleByIds(missing), (p) => p.id)).map((p) => [p.id, p]));
+    for (const [id, p] of loaded) found.set(id, p);
+  }
+  return found;
 }
 
 /**
@@ -128,10 +155,11 @@ export async function onCallLookup(db: Db, cache: OnCallCache, query: OnCallQuer
   const repo = createScheduleRepository(db);
   const wanted = query.schedule?.trim();
   // The filter goes to SQL: the hot path reads only the schedules it answers for.
-  const heads = await repo.heads({
-    ...(query.teamId ? { teamId: query.teamId } : {}),
-    ...(wanted ? (UUID.test(wanted) ? { ids: [wanted.toLowerCase()] } : { name: wanted }) : {}),
-  });
+  // Every schedule's head from memory while no schedule changed (a NOTIFY drops it); the filter is applied here.
+  const all = await cache.heads.through("all", () => repo.heads({}));
+  const id = wanted && UUID.test(wanted) ? wanted.toLowerCase() : undefined;
+  const name = wanted && !id ? wanted.toLowerCase() : undefined;
+  const heads = all.filter((h) => (!query.teamId || h.teamId === query.teamId) && (!id || h.id === id) && (!name || h.name.toLowerCase() === name));
   if (wanted && heads.length === 0) throw new DomainError("not_found", `No schedule ${query.schedule}`, { field: "schedule" });
   if (query.teamId && heads.length === 0 && !(await createTeamRepository(db).findById(query.teamId))) {
     throw new DomainError("not_found", `No team with id ${query.teamId}`, { field: "team" });
@@ -148,7 +176,7 @@ export async function onCallLookup(db: Db, cache: OnCallCache, query: OnCallQuer
     }),
   );
   const ids = [...new Set(answers.flatMap((a) => [a.current?.personId, a.next?.personId, a.coveringId]).filter((p): p is string => !!p))];
-  const people = new Map((await repo.peopleByIds(ids)).map((p) => [p.id, p]));
+  const people = await peopleBriefs(cache, repo, ids);
   const skill = query.skill?.toLowerCase();
   const items = answers
     .map(({ head, current, next, overrides, window, coveringId }) => {

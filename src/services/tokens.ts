@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Db } from "../db/client.ts";
+import { InvalidatedCache, type ChangeFeed } from "../db/changes.ts";
 import type { PageRequest } from "../db/pagination.ts";
 import { createTokenRepository } from "../db/repositories/tokens.ts";
 import type { ApiToken } from "../db/schema/index.ts";
@@ -33,12 +34,30 @@ export function publicToken(token: ApiToken) {
 }
 
 /** Resolves a bearer token to the caller, or undefined for an unknown, revoked or deactivated one. */
-export async function authenticate(db: Db, token: string, now: Date): Promise<Actor | undefined> {
+type FoundActor = NonNullable<Awaited<ReturnType<ReturnType<typeof createTokenRepository>["findActorByHash"]>>>;
+
+/**
+ * Callers by token hash, kept in memory while nothing about tokens, people
+ * or lead flags changes (the database's NOTIFY rota_changes drops it whole on
+ * every instance): a signed-in request then costs no database round trip,
+ * but for the last-use touch about once a minute per token.
+ */
+export class ActorCache {
+  readonly entries: InvalidatedCache<string, FoundActor>;
+  constructor(feed: ChangeFeed | undefined) {
+    this.entries = new InvalidatedCache(feed, ["auth", "people"]);
+  }
+}
+
+export async function authenticate(db: Db, token: string, now: Date, cache?: ActorCache): Promise<Actor | undefined> {
   if (!token.startsWith(TOKEN_PREFIX) || token.length > 256) return undefined;
   const tokens = createTokenRepository(db);
-  const found = await tokens.findActorByHash(hashToken(token));
+  const hash = hashToken(token);
+  // Unknown tokens are not cached: a miss is always asked again.
+  const found = cache ? await cache.entries.through(hash, async () => (await tokens.findActorByHash(hash)) as FoundActor) : await tokens.findActorByHash(hash);
   if (!found) return undefined;
   if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
+    found.lastUsedAt = now;
     await tokens.touch(found.tokenId, now);
   }
   return { personId: found.personId, role: found.role, ledTeamIds: found.ledTeamIds, tokenId: found.tokenId };

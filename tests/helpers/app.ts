@@ -1,5 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from "fastify";
 import Fastify from "fastify";
+import { ChangeFeed } from "../../src/db/changes.ts";
 import { rotaApp, serverOptions, type AppOptions } from "../../src/app.ts";
 import type { LimitsOptions } from "../../src/http/plugins/limits.ts";
 import type { DbHandle } from "../../src/db/client.ts";
@@ -106,7 +107,10 @@ export async function createTestApp(
   };
   // The app is a plugin: tests register it as server.ts does, on a Fastify of their own.
   const app = Fastify(serverOptions(config, options.logStream));
-  await app.register(rotaApp, { config, db: handle.db, ...(options.clock ? { clock: options.clock } : {}) });
+  // As in server.ts: the caches of the hot paths listen to NOTIFY rota_changes (and are tested with it).
+  const changes = new ChangeFeed();
+  await changes.start(handle, { error: () => {} });
+  await app.register(rotaApp, { config, db: handle.db, changes, ...(options.clock ? { clock: options.clock } : {}) });
   await app.ready();
   const admin = Object.assign(client(app, ADMIN_TOKEN), { personId: boot.personId });
 
@@ -138,6 +142,7 @@ export async function createTestApp(
     },
     async close() {
       await app.close();
+      await changes.stop();
       await handle.close();
     },
   };

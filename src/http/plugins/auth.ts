@@ -51,7 +51,7 @@ export const authPlugin = fp(
         throw unauthorized("Send an API token as `Authorization: Bearer rota_…`");
       }
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const actor = match?.[1] ? await authenticate(app.db, match[1], request.now) : undefined;
+      const actor = match?.[1] ? await authenticate(app.db, match[1], request.now, app.actorCache) : undefined;
       if (!actor) {
         reply.header("www-authenticate", 'Bearer realm="rota", error="invalid_token"');
         throw unauthorized("The API token is unknown, revoked, or belongs to a deactivated person");
