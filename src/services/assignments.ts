@@ -1,7 +1,8 @@
-import { and, eq, gt, inArray, lt } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { createScheduleRepository } from "../db/repositories/schedules.ts";
 import { dutyBookings, dutyPrograms, shifts, calendarRepublish } from "../db/schema/index.ts";
+import { during, overlaps } from "../db/sql.ts";
 import { computeSchedule } from "../domain/schedule.ts";
 import { TimeContext } from "../domain/wallclock.ts";
 import { loadScheduleState, overrideOf } from "./schedules.ts";
@@ -26,12 +27,12 @@ export interface PersonAssignment {
 export async function loadAssignments(db: Db, personIds: string[], from: Date, to: Date): Promise<PersonAssignment[]> {
   if (personIds.length === 0) return [];
   const [shiftRows, bookingRows, heads] = await Promise.all([
-    db.select().from(shifts).where(and(inArray(shifts.personId, personIds), lt(shifts.startAt, to), gt(shifts.endAt, from))),
+    db.select().from(shifts).where(and(inArray(shifts.personId, personIds), overlaps(during(shifts), from, to))),
     db
       .select({ booking: dutyBookings, programName: dutyPrograms.name })
       .from(dutyBookings)
       .innerJoin(dutyPrograms, eq(dutyPrograms.id, dutyBookings.programId))
-      .where(and(inArray(dutyBookings.personId, personIds), lt(dutyBookings.startAt, to), gt(dutyBookings.endAt, from))),
+      .where(and(inArray(dutyBookings.personId, personIds), overlaps(during(dutyBookings), from, to))),
     createScheduleRepository(db).heads({}),
   ]);
   const wanted = new Set(personIds);

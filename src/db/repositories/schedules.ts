@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, getTableColumns, gt, inArray, isNotNull, lt, sql, type AnyColumn } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNotNull, sql, type AnyColumn } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
+import { during, overlaps } from "../sql.ts";
 import {
   people,
   scheduleLayerChangeParticipants,
@@ -167,7 +168,7 @@ export function createScheduleRepository(db: Db) {
       return db
         .select()
         .from(scheduleOverrides)
-        .where(and(eq(scheduleOverrides.scheduleId, scheduleId), lt(scheduleOverrides.startAt, to), gt(scheduleOverrides.endAt, from)))
+        .where(and(eq(scheduleOverrides.scheduleId, scheduleId), overlaps(during(scheduleOverrides), from, to)))
         .orderBy(asc(scheduleOverrides.startAt), asc(scheduleOverrides.id));
     },
 
