@@ -169,6 +169,26 @@ describe("shifts", () => {
     expect(second.body.items[0].id).toBe(all.body.items[1].id);
   });
 
+  it("windows are half-open: Alice's 07:00–11:00 Tuesday shift is in 10:00–10:30, not in 06:00–07:00 or 11:00–12:00; an empty or backwards window lists nothing", async () => {
+    const starts = async (query: string) => {
+      const res = await t.admin.get(`/v1/shifts?personId=${alice.personId}&${query}`);
+      expect(res.status).toBe(200);
+      return res.body.items.map((s: { start: string }) => s.start);
+    };
+    const tuesday = la("2026-12-08", "07:00");
+    const at = (time: string) => la("2026-12-08", time);
+    expect(await starts(`from=${at("10:00")}&to=${at("10:30")}`)).toEqual([tuesday]);
+    expect(await starts(`from=${at("06:00")}&to=${at("07:00")}`)).toEqual([]);
+    expect(await starts(`from=${at("11:00")}&to=${at("12:00")}`)).toEqual([]);
+    // One bound only: the other side is open.
+    expect(await starts(`to=${at("07:00")}`)).not.toContain(tuesday);
+    expect(await starts(`to=${at("08:00")}`)).toContain(tuesday);
+    expect(await starts(`from=${at("11:00")}`)).not.toContain(tuesday);
+    expect(await starts(`from=${at("10:59")}`)).toContain(tuesday);
+    expect(await starts(`from=${at("10:00")}&to=${at("10:00")}`)).toEqual([]);
+    expect(await starts(`from=${at("10:30")}&to=${at("10:00")}`)).toEqual([]);
+  });
+
   it("a team with future shifts cannot be deleted", async () => {
     const res = await t.admin.delete(`/v1/teams/${teamId}`);
     expect(res.status).toBe(409);

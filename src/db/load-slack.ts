@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, gt, lte } from "drizzle-orm";
+import { asc, desc, eq } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { createScheduleRepository } from "./repositories/schedules.ts";
 import { dutyBookings, dutyPrograms, people, teams } from "./schema/index.ts";
+import { covers, during } from "./sql.ts";
 
 /**
  * What a Slack command needs before it can answer: the schedules and teams it
@@ -38,7 +39,7 @@ export async function loadOnDutyNow(db: Db, at: Date) {
       })
       .from(dutyBookings)
       .innerJoin(people, eq(people.id, dutyBookings.personId))
-      .where(and(lte(dutyBookings.startAt, at), gt(dutyBookings.endAt, at)))
+      .where(covers(during(dutyBookings), at))
       .orderBy(asc(people.name), asc(people.id)),
   ]);
   return programs.map((program) => ({ program, onDuty: rows.filter((row) => row.programId === program.id) }));

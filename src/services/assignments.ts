@@ -1,7 +1,8 @@
-import { and, eq, gt, inArray, lt } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { createScheduleRepository } from "../db/repositories/schedules.ts";
 import { dutyBookings, dutyPrograms, shifts, calendarRepublish } from "../db/schema/index.ts";
+import { during, overlaps } from "../db/sql.ts";
 import { computeSchedule } from "../domain/schedule.ts";
 import { TimeContext } from "../domain/wallclock.ts";
 import { loadScheduleStates, overrideOf } from "./schedules.ts";
@@ -27,12 +28,12 @@ export async function loadAssignments(db: Db, personIds: string[], from: Date, t
   if (personIds.length === 0) return [];
   const repo = createScheduleRepository(db);
   const [shiftRows, bookingRows, scheduleIds] = await Promise.all([
-    db.select().from(shifts).where(and(inArray(shifts.personId, personIds), lt(shifts.startAt, to), gt(shifts.endAt, from))),
+    db.select().from(shifts).where(and(inArray(shifts.personId, personIds), overlaps(during(shifts), from, to))),
     db
       .select({ booking: dutyBookings, programName: dutyPrograms.name })
       .from(dutyBookings)
       .innerJoin(dutyPrograms, eq(dutyPrograms.id, dutyBookings.programId))
-      .where(and(inArray(dutyBookings.personId, personIds), lt(dutyBookings.startAt, to), gt(dutyBookings.endAt, from))),
+      .where(and(inArray(dutyBookings.personId, personIds), overlaps(during(dutyBookings), from, to))),
     // Only the schedules that can put one of these people on call: not every schedule of the company.
     repo.namingAny(personIds, from, to),
   ]);

@@ -1,9 +1,10 @@
-import { and, asc, eq, getTableColumns, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
-import { updateVersioned } from "../sql.ts";
+import { covers, during, overlaps, updateVersioned } from "../sql.ts";
 import type { HoursRows } from "../weekly-hours-rows.ts";
 import {
+  commitments,
   dutyBookings,
   dutyFairnessLedger,
   dutyProgramExceptions,
@@ -234,7 +235,7 @@ export function createDutyRepository(db: Db) {
         .select({ booking: dutyBookings, person: people })
         .from(dutyBookings)
         .innerJoin(people, eq(people.id, dutyBookings.personId))
-        .where(and(eq(dutyBookings.programId, programId), lte(dutyBookings.startAt, at), gt(dutyBookings.endAt, at)))
+        .where(and(eq(dutyBookings.programId, programId), covers(during(dutyBookings), at)))
         .orderBy(asc(people.name));
     },
 
@@ -291,9 +292,9 @@ export async function commitmentsOfPeople(db: Db, personIds: string[], from: Dat
   if (personIds.length === 0) return [];
   const rows = await db.execute(sql`
     SELECT person_id AS "personId", lower(during) AS "start", upper(during) AS "end"
-    FROM commitments
+    FROM ${commitments}
     WHERE person_id = ANY(${sql.param(personIds)}::uuid[])
-      AND during && tstzrange(${from.toISOString()}::timestamptz, ${to.toISOString()}::timestamptz, '[)')`);
+      AND ${overlaps(commitments.during, from, to)}`);
   return (rows as unknown as { rows: { personId: string; start: string | Date; end: string | Date }[] }).rows.map((r) => ({
     personId: r.personId,
     start: new Date(r.start),

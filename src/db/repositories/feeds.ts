@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, inArray, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, ne, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
+import { during, overlaps } from "../sql.ts";
 import {
   calendarFeeds,
   dutyBookings,
@@ -156,7 +157,7 @@ export function createFeedRepository(db: Db) {
         .from(shifts)
         .innerJoin(teams, eq(teams.id, shifts.teamId))
         .innerJoin(people, eq(people.id, shifts.personId))
-        .where(and(sql`(${sql.join(who, sql` OR `)})`, lt(shifts.startAt, to), gt(shifts.endAt, from)))
+        .where(and(sql`(${sql.join(who, sql` OR `)})`, overlaps(during(shifts), from, to)))
         .orderBy(asc(shifts.startAt), asc(shifts.id));
     },
 
@@ -192,8 +193,7 @@ export function createFeedRepository(db: Db) {
           and(
             filter.programId ? eq(dutySlots.programId, filter.programId) : undefined,
             filter.personId ? sql`${dutySlots.id} IN (SELECT slot_id FROM ${dutyBookings} WHERE person_id = ${filter.personId})` : undefined,
-            lt(dutySlots.startAt, to),
-            gt(dutySlots.endAt, from),
+            overlaps(during(dutySlots), from, to),
           ),
         )
         .orderBy(asc(dutySlots.startAt), asc(dutySlots.id));
@@ -213,7 +213,7 @@ export function createFeedRepository(db: Db) {
       return db
         .select({ id: timeOff.id, personId: timeOff.personId, start: timeOff.startAt, end: timeOff.endAt, updatedAt: timeOff.updatedAt })
         .from(timeOff)
-        .where(and(personIds ? inArray(timeOff.personId, personIds) : undefined, eq(timeOff.status, "approved"), lt(timeOff.startAt, to), gt(timeOff.endAt, from)))
+        .where(and(personIds ? inArray(timeOff.personId, personIds) : undefined, eq(timeOff.status, "approved"), overlaps(during(timeOff), from, to)))
         .orderBy(asc(timeOff.startAt), asc(timeOff.id));
     },
 

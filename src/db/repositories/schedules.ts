@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, getTableColumns, gt, inArray, isNotNull, lt, sql, type AnyColumn } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, isNotNull, sql, type AnyColumn } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
-import { resultRows } from "../sql.ts";
+import { during, overlaps, resultRows } from "../sql.ts";
 import {
   people,
   scheduleLayerChangeParticipants,
@@ -161,7 +161,7 @@ export function createScheduleRepository(db: Db) {
         UNION
         SELECT l.schedule_id FROM ${scheduleLayerChangeParticipants} cp JOIN ${scheduleLayerChanges} c ON c.id = cp.change_id JOIN ${scheduleLayers} l ON l.id = c.layer_id WHERE cp.person_id IN (${ids})
         UNION
-        SELECT o.schedule_id FROM ${scheduleOverrides} o WHERE o.person_id IN (${ids}) AND o.start_at < ${to} AND o.end_at > ${from}`);
+        SELECT o.schedule_id FROM ${scheduleOverrides} o WHERE o.person_id IN (${ids}) AND tstzrange(o.start_at, o.end_at, '[)') && tstzrange(${from}, ${to}, '[)')`);
       return resultRows<{ schedule_id: string }>(rows).map((r) => r.schedule_id);
     },
 
@@ -171,7 +171,7 @@ export function createScheduleRepository(db: Db) {
       return db
         .select()
         .from(scheduleOverrides)
-        .where(and(inArray(scheduleOverrides.scheduleId, scheduleIds), lt(scheduleOverrides.startAt, to), gt(scheduleOverrides.endAt, from)))
+        .where(and(inArray(scheduleOverrides.scheduleId, scheduleIds), overlaps(during(scheduleOverrides), from, to)))
         .orderBy(asc(scheduleOverrides.startAt), asc(scheduleOverrides.id));
     },
 
@@ -213,7 +213,7 @@ export function createScheduleRepository(db: Db) {
       return db
         .select()
         .from(scheduleOverrides)
-        .where(and(eq(scheduleOverrides.scheduleId, scheduleId), lt(scheduleOverrides.startAt, to), gt(scheduleOverrides.endAt, from)))
+        .where(and(eq(scheduleOverrides.scheduleId, scheduleId), overlaps(during(scheduleOverrides), from, to)))
         .orderBy(asc(scheduleOverrides.startAt), asc(scheduleOverrides.id));
     },
 

@@ -1,7 +1,7 @@
-import { and, asc, eq, gt, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
-import { updateVersioned } from "../sql.ts";
+import { during, overlaps, updateVersioned } from "../sql.ts";
 import { commitments, people, shiftPatterns, shifts, type Shift, type ShiftPattern } from "../schema/index.ts";
 
 type NewShift = typeof shifts.$inferInsert;
@@ -22,8 +22,7 @@ function overlapping(filter: ShiftFilter): (SQL | undefined)[] {
   return [
     filter.teamId ? eq(shifts.teamId, filter.teamId) : undefined,
     filter.personId ? eq(shifts.personId, filter.personId) : undefined,
-    filter.from ? gt(shifts.endAt, filter.from) : undefined,
-    filter.to ? lt(shifts.startAt, filter.to) : undefined,
+    overlaps(during(shifts), filter.from, filter.to),
     filter.label ? eq(shifts.label, filter.label) : undefined,
     filter.patternId ? eq(shifts.patternId, filter.patternId) : undefined,
   ];
@@ -79,7 +78,8 @@ export function createShiftRepository(db: Db) {
       const [row] = await db
         .select({ n: sql<number>`count(*)::int` })
         .from(shifts)
-        .where(and(eq(shifts.teamId, teamId), gt(shifts.endAt, now)));
+        // Not over yet: overlapping [now, ∞).
+        .where(and(eq(shifts.teamId, teamId), overlaps(during(shifts), now, undefined)));
       return row?.n ?? 0;
     },
 
@@ -104,7 +104,7 @@ export function createShiftRepository(db: Db) {
         .where(
           and(
             eq(commitments.personId, personId),
-            sql`${commitments.during} && tstzrange(${start.toISOString()}::timestamptz, ${end.toISOString()}::timestamptz, '[)')`,
+            overlaps(commitments.during, start, end),
             exceptSourceId ? sql`${commitments.sourceId} <> ${exceptSourceId}::uuid` : undefined,
           ),
         )
@@ -120,7 +120,7 @@ export function createShiftRepository(db: Db) {
         .where(
           and(
             inArray(commitments.personId, personIds),
-            sql`${commitments.during} && tstzrange(${start.toISOString()}::timestamptz, ${end.toISOString()}::timestamptz, '[)')`,
+            overlaps(commitments.during, start, end),
           ),
         );
       return new Set(rows.map((r) => r.personId));

@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
 import type { Db } from "../client.ts";
+import { during, overlaps } from "../sql.ts";
 import { timeOff, type TimeOff } from "../schema/index.ts";
 
 export function createTimeOffRepository(db: Db) {
@@ -16,7 +17,7 @@ export function createTimeOffRepository(db: Db) {
       return db
         .select()
         .from(timeOff)
-        .where(and(inArray(timeOff.personId, personIds), eq(timeOff.status, "approved"), lt(timeOff.startAt, to), gt(timeOff.endAt, from)));
+        .where(and(inArray(timeOff.personId, personIds), eq(timeOff.status, "approved"), overlaps(during(timeOff), from, to)));
     },
   };
 }
@@ -48,8 +49,7 @@ export function createTimeOffQueries(db: Db) {
             filter.personId ? eq(timeOff.personId, filter.personId) : undefined,
             filter.personIds ? inArray(timeOff.personId, filter.personIds.length > 0 ? filter.personIds : ["00000000-0000-0000-0000-000000000000"]) : undefined,
             filter.status ? eq(timeOff.status, filter.status) : undefined,
-            filter.to ? lt(timeOff.startAt, filter.to) : undefined,
-            filter.from ? gt(timeOff.endAt, filter.from) : undefined,
+            overlaps(during(timeOff), filter.from, filter.to),
             afterCursor(timeOff.startAt, timeOff.id, page.cursor),
           ),
         )

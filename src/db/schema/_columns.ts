@@ -1,4 +1,5 @@
-import { customType, integer, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql, type SQL } from "drizzle-orm";
+import { customType, integer, timestamp, uuid, type PgColumn } from "drizzle-orm/pg-core";
 
 /**
  * Instants are `timestamptz` with millisecond precision: exactly what a JS
@@ -17,3 +18,11 @@ export const version = () => integer("version").notNull().default(1);
 export const tstzrange = customType<{ data: string; driverData: string }>({
   dataType: () => "tstzrange",
 });
+
+/**
+ * A row's half-open [start, end) as a tstzrange: the expression of the GiST
+ * `*_during_idx` indexes, which overlap reads (src/db/sql.ts) must repeat exactly.
+ */
+export function during(row: { startAt: PgColumn; endAt: PgColumn }): SQL {
+  return sql`tstzrange(${row.startAt}, ${row.endAt}, '[)')`;
+}

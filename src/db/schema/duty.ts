@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, check, date, index, integer, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, id, instant, updatedAt, version } from "./_columns.ts";
+import { createdAt, during, id, instant, updatedAt, version } from "./_columns.ts";
 import { people } from "./people.ts";
 import { teams } from "./teams.ts";
 
@@ -125,6 +125,8 @@ export const dutySlots = pgTable(
   (t) => [
     uniqueIndex("duty_slots_program_start_uq").on(t.programId, t.startAt),
     index("duty_slots_program_month_idx").on(t.programId, t.month, t.startAt),
+    // Overlap reads (src/db/sql.ts overlaps).
+    index("duty_slots_program_during_idx").using("gist", t.programId, during(t)),
     check("duty_slots_positive", sql`${t.endAt} > ${t.startAt} AND ${t.seats} >= 0`),
   ],
 );
@@ -149,6 +151,9 @@ export const dutyBookings = pgTable(
   (t) => [
     uniqueIndex("duty_bookings_slot_person_uq").on(t.slotId, t.personId),
     index("duty_bookings_person_month_idx").on(t.personId, t.programId, t.month),
+    // Overlap reads by person (assignments) and by program (who is on duty at an instant, one program or all: programs are few).
+    index("duty_bookings_person_during_idx").using("gist", t.personId, during(t)),
+    index("duty_bookings_program_during_idx").using("gist", t.programId, during(t)),
   ],
 );
 

@@ -1,4 +1,4 @@
-import { integer, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
+import { index, integer, jsonb, pgTable, primaryKey, text, uuid } from "drizzle-orm/pg-core";
 import { createdAt, instant } from "./_columns.ts";
 
 /**
@@ -20,5 +20,9 @@ export const idempotencyKeys = pgTable(
     createdAt: createdAt(),
     completedAt: instant("completed_at"),
   },
-  (t) => [primaryKey({ name: "idempotency_keys_pk", columns: [t.actorId, t.key] })],
+  (t) => [
+    primaryKey({ name: "idempotency_keys_pk", columns: [t.actorId, t.key] }),
+    // The hourly prune deletes by age (created_at < cutoff): without this it reads every key.
+    index("idempotency_keys_created_idx").on(t.createdAt),
+  ],
 );

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, date, index, integer, pgEnum, pgTable, primaryKey, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, id, instant, updatedAt, version } from "./_columns.ts";
+import { createdAt, during, id, instant, updatedAt, version } from "./_columns.ts";
 import { people } from "./people.ts";
 import { teams } from "./teams.ts";
 
@@ -112,7 +112,11 @@ export const scheduleOverrides = pgTable(
     createdBy: uuid("created_by"),
     createdAt: createdAt(),
   },
-  (t) => [index("schedule_overrides_window_idx").on(t.scheduleId, t.startAt, t.endAt), check("schedule_overrides_positive", sql`${t.endAt} > ${t.startAt}`)],
+  (t) => [
+    // Overlap reads (src/db/sql.ts overlaps); schedule_id first also serves the cascade from schedules.
+    index("schedule_overrides_during_idx").using("gist", t.scheduleId, during(t)),
+    check("schedule_overrides_positive", sql`${t.endAt} > ${t.startAt}`),
+  ],
 );
 
 /**

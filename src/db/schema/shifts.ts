@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { boolean, check, index, pgTable, text, uniqueIndex, uuid } from "drizzle-orm/pg-core";
-import { createdAt, id, instant, updatedAt, version } from "./_columns.ts";
+import { createdAt, during, id, instant, updatedAt, version } from "./_columns.ts";
 import { people } from "./people.ts";
 import { teams } from "./teams.ts";
 
@@ -57,8 +57,12 @@ export const shifts = pgTable(
     version: version(),
   },
   (t) => [
+    // Keyset pages in start order (no window) and owner lookups.
     index("shifts_team_start_idx").on(t.teamId, t.startAt),
     index("shifts_person_start_idx").on(t.personId, t.startAt),
+    // Overlap reads (src/db/sql.ts overlaps): only the rows near the window, not all history before it.
+    index("shifts_team_during_idx").using("gist", t.teamId, during(t)),
+    index("shifts_person_during_idx").using("gist", t.personId, during(t)),
     uniqueIndex("shifts_pattern_occurrence_uq").on(t.patternId, t.occurrence),
     check("shifts_positive", sql`${t.endAt} > ${t.startAt}`),
   ],

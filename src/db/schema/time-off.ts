@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { check, index, pgEnum, pgTable, text, uuid } from "drizzle-orm/pg-core";
-import { createdAt, id, instant, updatedAt, version } from "./_columns.ts";
+import { createdAt, during, id, instant, updatedAt, version } from "./_columns.ts";
 import { people } from "./people.ts";
 
 export const timeOffStatus = pgEnum("time_off_status", ["requested", "approved", "denied", "cancelled"]);
@@ -27,6 +27,8 @@ export const timeOff = pgTable(
   },
   (t) => [
     index("time_off_person_idx").on(t.personId, t.startAt),
+    // Overlap reads (src/db/sql.ts overlaps).
+    index("time_off_person_during_idx").using("gist", t.personId, during(t)),
     check("time_off_positive", sql`${t.endAt} > ${t.startAt}`),
   ],
 );
