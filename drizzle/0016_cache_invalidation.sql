@@ -19,4 +19,7 @@ CREATE TRIGGER "people_notify_people" AFTER UPDATE OR DELETE ON "people" FOR EAC
 --> statement-breakpoint
 CREATE TRIGGER "team_members_notify_auth" AFTER INSERT OR UPDATE OR DELETE ON "team_members" FOR EACH STATEMENT EXECUTE FUNCTION "rota_notify_change"('auth');
 --> statement-breakpoint
+-- A revoked feed URL (calendar changes already NOTIFY rota_calendar through the outbox triggers).
+CREATE TRIGGER "calendar_feeds_notify_feeds" AFTER UPDATE OR DELETE ON "calendar_feeds" FOR EACH STATEMENT EXECUTE FUNCTION "rota_notify_change"('feeds');
+--> statement-breakpoint
 CREATE TRIGGER "schedules_notify_schedules" AFTER INSERT OR UPDATE OR DELETE ON "schedules" FOR EACH STATEMENT EXECUTE FUNCTION "rota_notify_change"('schedules');

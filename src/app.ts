@@ -152,7 +152,7 @@ export const rotaApp = fp(
     app.addHook("onResponse", async (request) => {
       if (writes(request)) changes?.emit("all");
     });
-    app.decorate("feedCache", new FeedCache());
+    app.decorate("feedCache", new FeedCache(undefined, undefined, changes));
     app.decorate("publicUrl", config.publicUrl);
     app.decorate("secrets", config.secretKey ? createSecretBox(config.secretKey) : undefined);
     const slackResponder = new SlackResponder({

@@ -62,4 +62,24 @@ describe("caches of the hot paths", () => {
     await settle();
     expect(await ask()).toBe("Cy Renamed");
   });
+
+  it("a cached iCal feed is answered from memory until a change is announced, then shows it (a rename in SQL, no clock tick needed)", async () => {
+    const dee = await t.person({ name: "Dee Cache", timeZone: "UTC" });
+    const schedule = await t.admin.post("/v1/schedules", {
+      name: "Feed watch",
+      timeZone: "UTC",
+      layers: [{ participants: [dee.personId], turn: { unit: "weeks", count: 1 }, handoffTime: "00:00", startDate: "2026-01-05" }],
+    });
+    const feed = await t.admin.post("/v1/feeds", { subject: { kind: "schedule", id: schedule.body.id } });
+    expect(feed.status, JSON.stringify(feed.body)).toBe(201);
+    const path = new URL(feed.body.url).pathname;
+    const read = async () => (await t.anonymous.get(path)).raw.body;
+    expect(await read()).toContain("Dee Cache");
+    // As another instance's PATCH writes it (a version bump), but behind this instance's back.
+    await t.handle.db.execute(sql`UPDATE people SET name = 'Dee Renamed', version = version + 1, updated_at = now() WHERE id = ${dee.personId}`);
+    await settle();
+    const after = await read();
+    expect(after).toContain("Dee Renamed");
+    expect(after).not.toContain("Dee Cache");
+  });
 });

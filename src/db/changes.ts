@@ -2,8 +2,11 @@ import type { DbHandle } from "./client.ts";
 import { listenTo, type ListenLog } from "./listen.ts";
 
 /** What a NOTIFY rota_changes says changed (drizzle/0015_cache_invalidation.sql). */
-export type ChangeKind = "auth" | "people" | "schedules";
+export type ChangeKind = "auth" | "people" | "schedules" | "feeds" | "calendars";
 export const CHANGES_CHANNEL = "rota_changes";
+/** The calendar outbox's wake-up (drizzle/0012): anything a calendar shows changed. */
+const CALENDARS_CHANNEL = "rota_calendar";
+const KINDS: readonly string[] = ["auth", "people", "schedules", "feeds"];
 
 /**
  * What invalidates the hot paths' in-memory caches, across instances: the
@@ -13,9 +16,10 @@ export const CHANGES_CHANNEL = "rota_changes";
  * while nobody listened.
  */
 export class ChangeFeed {
+  #ready = new Set<string>();
   #live = false;
   readonly #listeners = new Set<(kind: ChangeKind | "all") => void>();
-  #stop: (() => Promise<void>) | undefined;
+  #stops: (() => Promise<void>)[] = [];
 
   get live(): boolean {
     return this.#live;
@@ -32,29 +36,35 @@ export class ChangeFeed {
     for (const listener of this.#listeners) listener(kind);
   }
 
+  /** Listens on rota_changes and rota_calendar; live once both listeners are connected. */
   async start(handle: DbHandle, log: ListenLog): Promise<void> {
-    this.#stop = await listenTo(
-      handle,
-      CHANGES_CHANNEL,
-      {
-        onNotify: (payload) => this.emit(payload === "auth" || payload === "people" || payload === "schedules" ? payload : "all"),
-        onReady: () => {
-          this.emit("all");
-          this.#live = true;
+    const channel = (name: string, kindOf: (payload: string) => ChangeKind | "all") =>
+      listenTo(
+        handle,
+        name,
+        {
+          onNotify: (payload) => this.emit(kindOf(payload)),
+          onReady: () => {
+            this.emit("all");
+            this.#ready.add(name);
+            this.#live = this.#ready.size === 2;
+          },
+          onLost: () => {
+            this.#ready.delete(name);
+            this.#live = false;
+            this.emit("all");
+          },
         },
-        onLost: () => {
-          this.#live = false;
-          this.emit("all");
-        },
-      },
-      log,
-    );
+        log,
+      );
+    this.#stops.push(await channel(CHANGES_CHANNEL, (payload) => (KINDS.includes(payload) ? (payload as ChangeKind) : "all")));
+    this.#stops.push(await channel(CALENDARS_CHANNEL, () => "calendars"));
   }
 
   async stop(): Promise<void> {
     this.#live = false;
-    await this.#stop?.();
-    this.#stop = undefined;
+    for (const stop of this.#stops.splice(0)) await stop();
+    this.#ready.clear();
     this.emit("all");
   }
 }

@@ -1,3 +1,4 @@
+import type { ChangeFeed } from "../db/changes.ts";
 import { createHash, randomBytes } from "node:crypto";
 import { renderCalendar, type FeedEvent } from "../calendar/ical.ts";
 import type { Db } from "../db/client.ts";
@@ -52,6 +53,8 @@ interface CachedFeed {
   day: number;
   rendered: RenderedFeed;
   checkedAt: number;
+  /** The cache's generation when the version was last checked: a change since makes it stale. */
+  generation?: number;
 }
 
 /**
@@ -63,10 +66,27 @@ export class FeedCache implements TimelineCache {
   readonly #feeds = new Map<string, CachedFeed>();
   readonly #timelines = new Map<string, Segment[]>();
   #bytes = 0;
+  #generation = 0;
   constructor(
     readonly maxBytes = 64 * 1024 * 1024,
     readonly maxEntries = 2000,
-  ) {}
+    private readonly changes?: ChangeFeed,
+  ) {
+    // Any calendar change, a feed revoked, a person renamed: every cached feed re-checks its version once.
+    changes?.subscribe((kind) => {
+      if (kind === "all" || kind === "calendars" || kind === "feeds" || kind === "people" || kind === "schedules") this.#generation++;
+    });
+  }
+
+  /** Whether a cached feed may be answered without asking the database: yes while nothing changed since its check. */
+  fresh(entry: CachedFeed, now: number): boolean {
+    if (this.changes?.live) return entry.generation === this.#generation;
+    return now - entry.checkedAt < FEED_RECHECK_MS;
+  }
+
+  get generation(): number {
+    return this.#generation;
+  }
 
   feed(tokenHash: string): CachedFeed | undefined {
     const entry = this.#feeds.get(tokenHash);
@@ -273,7 +293,8 @@ export async function serveFeed(db: Db, cache: FeedCache, token: string, o: Feed
   const now = o.now.getTime();
   const cached = cache.feed(hash);
   const day = Math.floor(now / DAY_MS);
-  if (cached && cached.day === day && now - cached.checkedAt < FEED_RECHECK_MS) return cached.rendered;
+  if (cached && cached.day === day && cache.fresh(cached, now)) return cached.rendered;
+  const generation = cache.generation;
 
   const repo = createFeedRepository(db);
   const feed = cached?.feed ?? (await repo.findLiveByHash(hash));
@@ -285,9 +306,10 @@ export async function serveFeed(db: Db, cache: FeedCache, token: string, o: Feed
   }
   if (cached && cached.version === version && cached.day === day) {
     cached.checkedAt = now;
+    cached.generation = generation;
     return cached.rendered;
   }
   const rendered = await buildFeed(db, cache, feed, calendarWindow(feed, o.now), o);
-  cache.setFeed(hash, { feed, version, day, rendered, checkedAt: now });
+  cache.setFeed(hash, { feed, version, day, rendered, checkedAt: now, generation });
   return rendered;
 }
