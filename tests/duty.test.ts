@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../src/db/client.ts";
 import { createDutyRepository } from "../src/db/repositories/duty.ts";
 import { dutyBookings, dutyFairnessLedger, people as peopleTable } from "../src/db/schema/index.ts";
-import { autoAssignMonth, bookPlan } from "../src/services/duty.ts";
+import { autoAssignMonth, bookPlan, listPrograms } from "../src/services/duty.ts";
 import { issueToken } from "../src/services/tokens.ts";
 import { createTestApp, type Client, type TestApp } from "./helpers/app.ts";
 import { countingDb } from "./helpers/statements.ts";
@@ -505,5 +505,19 @@ describe("auto-assign: set-based apply", () => {
     expect(rows.map((r) => r.id).sort()).toEqual(result.booked.map((b) => b.bookingId).sort());
     const ledger = await t.handle.db.select().from(dutyFairnessLedger).where(eq(dutyFairnessLedger.programId, id));
     expect(ledger.map((l) => [l.personId, l.month, l.unpopularCount])).toEqual([[p6!.id, month, 1]]);
+  });
+});
+
+describe("listing duty programs", () => {
+  it("costs a constant number of statements however many programs (own hours and team hours), each as GET by id shows it", async () => {
+    const counting = countingDb(t.handle);
+    const ctx = { db: counting.db, actor: { personId: lead.personId, role: "lead" as const, ledTeamIds: [], tokenId: "test" }, requestId: "test", now: new Date() };
+    const page = await listPrograms(ctx, { limit: 50, cursor: undefined });
+    expect(page.items.length).toBeGreaterThanOrEqual(8);
+    expect(page.items.some((p) => p.hoursTeamId !== null)).toBe(true);
+    // The page, the programs' windows and exceptions, their teams, the teams' windows and exceptions.
+    expect(counting.statements()).toBeLessThanOrEqual(6);
+    const listed = (await lead.get("/v1/duty-programs?limit=50")).body.items;
+    for (const item of listed) expect((await lead.get(`/v1/duty-programs/${item.id}`)).body).toEqual(item);
   });
 });

@@ -2,7 +2,7 @@ import type { Db } from "../db/client.ts";
 import { constraintViolationOf } from "../db/errors.ts";
 import type { PageRequest } from "../db/pagination.ts";
 import { commitmentsOfPeople, createDutyRepository, firstClashes } from "../db/repositories/duty.ts";
-import { hoursFromRows, opensNothing, rowsFromHours } from "../db/weekly-hours-rows.ts";
+import { type HoursRows, hoursFromRows, opensNothing, rowsFromHours } from "../db/weekly-hours-rows.ts";
 import { createPeopleRepository } from "../db/repositories/people.ts";
 import { createShiftRepository } from "../db/repositories/shifts.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
@@ -16,7 +16,7 @@ import { audit, diff } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { authorize, can, checkVersion, notFound } from "./policy.ts";
 import { validTimeZone } from "./people.ts";
-import { loadSupportHours } from "./support-hours.ts";
+import { loadSupportHours, loadSupportHoursOfTeams } from "./support-hours.ts";
 
 /** Months of auto-assign history the fairness ledger looks back over. */
 export const LEDGER_MONTHS = 3;
@@ -45,14 +45,26 @@ export interface ProgramInput {
 export type ProgramPatch = Partial<ProgramInput>;
 
 
+function ownHours(program: DutyProgram, rows: HoursRows): WeeklyHours | null {
+  return opensNothing(rows) ? null : hoursFromRows(program.timeZone, rows);
+}
+
 /** The weekly hours slots may fall in: the program's own, or its team's support hours. */
 export async function programHours(db: Db, program: DutyProgram): Promise<WeeklyHours | null> {
   if (program.hoursTeamId) {
     const team = await createTeamRepository(db).findById(program.hoursTeamId);
     return team ? loadSupportHours(db, team) : null;
   }
-  const rows = await createDutyRepository(db).loadProgramHours(program.id);
-  return opensNothing(rows) ? null : hoursFromRows(program.timeZone, rows);
+  return ownHours(program, await createDutyRepository(db).loadProgramHours(program.id));
+}
+
+/** programHours of many programs in at most five statements, however many there are (a list page). */
+async function hoursOfPrograms(db: Db, programs: readonly DutyProgram[]): Promise<Map<string, WeeklyHours | null>> {
+  const own = await createDutyRepository(db).loadHoursOfPrograms(programs.filter((p) => !p.hoursTeamId).map((p) => p.id));
+  const teamIds = [...new Set(programs.flatMap((p) => (p.hoursTeamId ? [p.hoursTeamId] : [])))];
+  const teams = teamIds.length > 0 ? await createTeamRepository(db).findByIdsOrNames(teamIds, []) : [];
+  const teamHours = await loadSupportHoursOfTeams(db, teams);
+  return new Map(programs.map((p) => [p.id, p.hoursTeamId ? (teamHours.get(p.hoursTeamId) ?? null) : ownHours(p, own.get(p.id)!)]));
 }
 
 export function windowRule(program: DutyProgram) {
@@ -131,7 +143,8 @@ export async function getProgram(ctx: ServiceContext, id: string) {
 
 export async function listPrograms(ctx: ServiceContext, page: PageRequest) {
   const result = await createDutyRepository(ctx.db).listPrograms(page);
-  return { ...result, items: await Promise.all(result.items.map(async (p) => programView(p, await programHours(ctx.db, p)))) };
+  const hours = await hoursOfPrograms(ctx.db, result.items);
+  return { ...result, items: result.items.map((p) => programView(p, hours.get(p.id)!)) };
 }
 
 export async function updateProgram(ctx: ServiceContext, id: string, patch: ProgramPatch, ifMatch?: readonly number[]) {

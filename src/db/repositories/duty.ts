@@ -131,6 +131,32 @@ export function createDutyRepository(db: Db) {
       return { windows, exceptions };
     },
 
+    /** loadProgramHours for many programs in two statements; a program without rows gets empty lists. */
+    async loadHoursOfPrograms(programIds: readonly string[]): Promise<Map<string, ProgramHoursRows>> {
+      const byProgram = new Map<string, ProgramHoursRows>(programIds.map((id) => [id, { windows: [], exceptions: [] }]));
+      if (programIds.length === 0) return byProgram;
+      const ids = [...programIds];
+      const windows = await db
+        .select({ programId: dutyProgramWindows.programId, days: dutyProgramWindows.days, startTime: dutyProgramWindows.startTime, endTime: dutyProgramWindows.endTime })
+        .from(dutyProgramWindows)
+        .where(inArray(dutyProgramWindows.programId, ids))
+        .orderBy(asc(dutyProgramWindows.startTime), asc(dutyProgramWindows.id));
+      const exceptions = await db
+        .select({
+          programId: dutyProgramExceptions.programId,
+          date: dutyProgramExceptions.date,
+          closed: dutyProgramExceptions.closed,
+          startTime: dutyProgramExceptions.startTime,
+          endTime: dutyProgramExceptions.endTime,
+        })
+        .from(dutyProgramExceptions)
+        .where(inArray(dutyProgramExceptions.programId, ids))
+        .orderBy(asc(dutyProgramExceptions.date));
+      for (const { programId, ...w } of windows) byProgram.get(programId)!.windows.push(w);
+      for (const { programId, ...e } of exceptions) byProgram.get(programId)!.exceptions.push(e);
+      return byProgram;
+    },
+
     async replaceProgramHours(programId: string, hours: ProgramHoursRows): Promise<void> {
       await db.delete(dutyProgramWindows).where(eq(dutyProgramWindows.programId, programId));
       await db.delete(dutyProgramExceptions).where(eq(dutyProgramExceptions.programId, programId));
