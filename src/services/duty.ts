@@ -587,8 +587,9 @@ export async function bookPlan(tx: Db, ctx: ServiceContext, program: DutyProgram
   try {
     // A savepoint, so a constraint the checks could not foresee costs only a retry one by one.
     const rows = await tx.transaction((savepoint) => createDutyRepository(savepoint).insertBookings(accepted.map((a) => newBooking(ctx, a.slot, a.planned.personId, true))));
-    const bookingOf = new Map(rows.map((r) => [r.personId, r.id]));
-    booked = accepted.map((a) => ({ planned: a.planned, bookingId: bookingOf.get(a.planned.personId)! }));
+    // A person holds one seat of a slot (a unique index), so slot and person name the booking.
+    const bookingOf = new Map(rows.map((r) => [`${r.slotId} ${r.personId}`, r.id]));
+    booked = accepted.map((a) => ({ planned: a.planned, bookingId: bookingOf.get(`${a.slot.id} ${a.planned.personId}`)! }));
   } catch (error) {
     if (!constraintViolationOf(error)) throw error;
     booked = [];
