@@ -508,6 +508,39 @@ describe("auto-assign: set-based apply", () => {
   });
 });
 
+describe("auto-assign racing people who book by hand", () => {
+  it("a lead applies auto-assign while 100 people click slots: no deadlock, no seat or quota exceeded, every owed person booked or named", async () => {
+    const people = await t.handle.db
+      .insert(peopleTable)
+      .values(Array.from({ length: 300 }, (_, i) => ({ name: `Racer ${i}`, email: `racer${i}@example.test`, timeZone: zone, trainedAt: new Date(trainedAt) })))
+      .returning();
+    const created = await lead.post("/v1/duty-programs", {
+      name: "Race duty",
+      timeZone: zone,
+      hours: { windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], start: "09:00", end: "17:00" }] },
+      seatsPerSlot: 2,
+      eligibility: "people",
+      eligiblePersonIds: people.map((p) => p.id),
+    });
+    const id = created.body.id;
+    await lead.post(`/v1/duty-programs/${id}/months/${month}/slots`);
+    const raceSlots = (await lead.get(`/v1/duty-programs/${id}/slots?month=${month}`)).body.items;
+    const clicks = people.slice(0, 100).map((p, i) => lead.post(`/v1/duty-slots/${raceSlots[(i * 7) % raceSlots.length].id}/bookings`, { personId: p.id }));
+    const [auto, ...clicked] = await Promise.all([lead.post(`/v1/duty-programs/${id}/months/${month}/auto-assign?apply=true`), ...clicks]);
+
+    expect(auto.status, JSON.stringify(auto.body)).toBe(200);
+    for (const r of clicked) expect([201, 409], JSON.stringify(r.body)).toContain(r.status);
+    const rows = (await t.handle.db.select().from(dutyBookings)).filter((b) => b.programId === id);
+    const perSlot = new Map<string, number>();
+    for (const r of rows) perSlot.set(r.slotId, (perSlot.get(r.slotId) ?? 0) + 1);
+    expect(Math.max(...perSlot.values())).toBeLessThanOrEqual(2);
+    expect(new Set(rows.map((r) => r.personId)).size).toBe(rows.length);
+    expect(rows.filter((r) => r.autoAssigned).map((r) => r.id).sort()).toEqual(auto.body.assignments.map((a: any) => a.bookingId).sort());
+    const named = new Set([...auto.body.assignments, ...auto.body.unplaced].map((a: any) => a.personId));
+    for (const p of people) expect(named.has(p.id) || rows.some((r) => r.personId === p.id && !r.autoAssigned)).toBe(true);
+  });
+});
+
 describe("listing duty programs", () => {
   it("costs a constant number of statements however many programs (own hours and team hours), each as GET by id shows it", async () => {
     const counting = countingDb(t.handle);

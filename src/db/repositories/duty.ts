@@ -55,8 +55,14 @@ export function createDutyRepository(db: Db) {
       return row;
     },
 
+    /**
+     * Locks the program against other changes and auto-assign runs. NO KEY
+     * UPDATE, not UPDATE: a booking's foreign-key check takes KEY SHARE on
+     * the program while it holds its slot, and a run holding the program
+     * while waiting for that slot would deadlock with it.
+     */
     async findProgramForUpdate(id: string): Promise<DutyProgram | undefined> {
-      const [row] = await db.select(programColumns).from(dutyPrograms).where(eq(dutyPrograms.id, id)).for("update", { of: dutyPrograms });
+      const [row] = await db.select(programColumns).from(dutyPrograms).where(eq(dutyPrograms.id, id)).for("no key update", { of: dutyPrograms });
       return row;
     },
 
