@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashToken } from "../src/services/tokens.ts";
+import { authenticate, hashToken } from "../src/services/tokens.ts";
+import { getMe } from "../src/services/people.ts";
 import { apiTokens } from "../src/db/schema/index.ts";
 import { ADMIN_TOKEN, createTestApp, type Client, type TestApp } from "./helpers/app.ts";
+import { countingDb } from "./helpers/statements.ts";
 
 let t: TestApp;
 let lead: Client & { personId: string };
@@ -32,6 +34,17 @@ describe("authentication", () => {
     const res = await t.admin.get("/v1/me");
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: t.admin.personId, role: "admin", email: "admin@example.test", ledTeamIds: [] });
+  });
+
+  it("GET /v1/me reads the caller once: the token lookup brings the person, answering needs no second read", async () => {
+    const counting = countingDb(t.handle);
+    const actor = (await authenticate(counting.db, member.token!, new Date()))!;
+    const lookup = counting.statements();
+    expect(lookup).toBeLessThanOrEqual(2); // the lookup, and at most one lastUsedAt write a minute
+    const me = await getMe({ db: counting.db, actor, requestId: "test", now: new Date() });
+    expect(counting.statements()).toBe(lookup);
+    expect(me).toMatchObject({ id: member.personId, name: "Milo Member", role: "member" });
+    expect((await member.get("/v1/me")).body).toMatchObject({ ...JSON.parse(JSON.stringify(me)), ledTeamIds: [] });
   });
 
   it("GET /v1/me tells a lead which teams they lead", async () => {

@@ -1,9 +1,13 @@
 import { DateTime } from "luxon";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dutyBookings, people as peopleTable } from "../src/db/schema/index.ts";
+import type { Db } from "../src/db/client.ts";
+import { createDutyRepository } from "../src/db/repositories/duty.ts";
+import { dutyBookings, dutyFairnessLedger, people as peopleTable } from "../src/db/schema/index.ts";
+import { autoAssignMonth, bookPlan, listPrograms } from "../src/services/duty.ts";
 import { issueToken } from "../src/services/tokens.ts";
 import { createTestApp, type Client, type TestApp } from "./helpers/app.ts";
+import { countingDb } from "./helpers/statements.ts";
 
 // Drift's company-wide chat duty (SPEC §1): everyone does one hour a month,
 // picks and trades slots on a shared calendar, after a training session.
@@ -409,5 +413,144 @@ describe("fair auto-assign", () => {
       ["Una Untrained", "not_trained"],
       ["Vic Away", "on_time_off"],
     ]);
+  });
+});
+
+describe("auto-assign: set-based apply", () => {
+  const leadCtx = (db: Db) => ({ db, actor: { personId: lead.personId, role: "lead" as const, ledTeamIds: [], tokenId: "test" }, requestId: "test", now: new Date() });
+  const trainedPeople = async (prefix: string, n: number) =>
+    t.handle.db
+      .insert(peopleTable)
+      .values(Array.from({ length: n }, (_, i) => ({ name: `${prefix} ${i}`, email: `${prefix.toLowerCase().replace(/\W/g, "")}${i}@example.test`, timeZone: zone, trainedAt: new Date(trainedAt) })))
+      .returning();
+  const program = async (name: string, people: { id: string }[], extra: Record<string, unknown> = {}) => {
+    const created = await lead.post("/v1/duty-programs", {
+      name,
+      timeZone: zone,
+      hours: { windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], start: "09:00", end: "17:00" }] },
+      eligibility: "people",
+      eligiblePersonIds: people.map((p) => p.id),
+      ...extra,
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect((await lead.post(`/v1/duty-programs/${created.body.id}/months/${month}/slots`)).status).toBe(200);
+    return created.body.id as string;
+  };
+
+  it("books 3 people or 30 in the same number of statements (no query per person), dry run and apply alike", async () => {
+    const counting = countingDb(t.handle);
+    const counts: Record<number, { dry: number; apply: number }> = {};
+    for (const n of [3, 30]) {
+      const people = await trainedPeople(`Scale ${n}`, n);
+      const id = await program(`Scale ${n} duty`, people, { seatsPerSlot: 3 });
+      counting.reset();
+      const dry = await autoAssignMonth(leadCtx(counting.db), id, month, false);
+      const afterDry = counting.statements();
+      const applied = await autoAssignMonth(leadCtx(counting.db), id, month, true);
+      counts[n] = { dry: afterDry, apply: counting.statements() - afterDry };
+      expect(applied.assignments.map(({ bookingId: _, ...a }) => a)).toEqual(dry.assignments);
+      expect(applied.assignments).toHaveLength(n);
+      const rows = (await t.handle.db.select().from(dutyBookings)).filter((b) => b.programId === id);
+      expect(rows.map((r) => r.id).sort()).toEqual(applied.assignments.map((a) => a.bookingId).sort());
+      expect(rows.every((r) => r.autoAssigned && r.bookedBy === lead.personId)).toBe(true);
+    }
+    expect(counts[30]).toEqual(counts[3]);
+    expect(counts[30]!.apply).toBeLessThan(30);
+  });
+
+  it("a plan gone stale under its locks: what still holds is booked, the rest named in the planner's order with the booking's own refusal", async () => {
+    const [p1, p2, p3, p4, p5, p6, p7] = await trainedPeople("Stale", 7);
+    const id = await program("Stale plan duty", [p1!, p2!, p3!, p4!, p5!, p6!, p7!], { seatsPerSlot: 2, quotaPerMonth: 2 });
+    const s = (await lead.get(`/v1/duty-programs/${id}/slots?month=${month}`)).body.items;
+    // Since planning: p1 booked their two slots, s[2] went down to one seat, p4 got a shift over s[3], s[4] closed.
+    for (const slot of [s[10], s[11]]) expect((await lead.post(`/v1/duty-slots/${slot.id}/bookings`, { personId: p1!.id })).status).toBe(201);
+    expect((await lead.request("PATCH", `/v1/duty-slots/${s[2].id}`, { body: { seats: 1 } })).status).toBe(200);
+    const team = await t.team({ name: "Stale plan team", timeZone: zone, minShiftMinutes: 60 });
+    await t.admin.post(`/v1/teams/${team.id}/members`, { personId: p4!.id });
+    const shift = await t.admin.post("/v1/shifts", { teamId: team.id, personId: p4!.id, start: s[3].start, end: s[3].end });
+    expect(shift.status, JSON.stringify(shift.body)).toBe(201);
+    expect((await lead.request("PATCH", `/v1/duty-slots/${s[4].id}`, { body: { closed: true } })).status).toBe(200);
+
+    const plan = [
+      { personId: p1!.id, slotId: s[1].id, unpopular: false },
+      { personId: p2!.id, slotId: s[2].id, unpopular: false },
+      { personId: p3!.id, slotId: s[2].id, unpopular: false },
+      { personId: p4!.id, slotId: s[3].id, unpopular: false },
+      { personId: p5!.id, slotId: s[4].id, unpopular: false },
+      { personId: p6!.id, slotId: s[0].id, unpopular: true },
+      // The same person twice (no planner does this): the checks pass, the database's unique index refuses the second.
+      { personId: p7!.id, slotId: s[5].id, unpopular: false },
+      { personId: p7!.id, slotId: s[5].id, unpopular: false },
+    ];
+    const duty = createDutyRepository(t.handle.db);
+    const programRow = (await duty.findProgram(id))!;
+    const people = new Map([p1, p2, p3, p4, p5, p6, p7].map((p) => [p!.id, p!]));
+    const result = await t.handle.db.transaction((tx) => bookPlan(tx, leadCtx(tx), programRow, month, plan, people));
+
+    expect(result.booked.map((b) => [b.planned.personId, b.planned.slotId])).toEqual([
+      [p2!.id, s[2].id],
+      [p6!.id, s[0].id],
+      [p7!.id, s[5].id],
+    ]);
+    expect(result.refused.map((r) => [r.personId, r.error.code])).toEqual([
+      [p1!.id, "quota_exceeded"],
+      [p3!.id, "slot_full"],
+      [p4!.id, "booking_overlaps"],
+      [p5!.id, "slot_closed"],
+      [p7!.id, "already_booked"],
+    ]);
+    expect(result.refused[2]!.error.details).toEqual({ conflict: { kind: "shift", id: shift.body.id } });
+    expect(result.refused[0]!.error.message).toBe("Stale 0 already has 2 of 2 slot(s) in " + month + "; move that booking instead");
+    const rows = (await t.handle.db.select().from(dutyBookings)).filter((b) => b.programId === id && b.autoAssigned);
+    expect(rows.map((r) => r.id).sort()).toEqual(result.booked.map((b) => b.bookingId).sort());
+    const ledger = await t.handle.db.select().from(dutyFairnessLedger).where(eq(dutyFairnessLedger.programId, id));
+    expect(ledger.map((l) => [l.personId, l.month, l.unpopularCount])).toEqual([[p6!.id, month, 1]]);
+  });
+});
+
+describe("auto-assign racing people who book by hand", () => {
+  it("a lead applies auto-assign while 100 people click slots: no deadlock, no seat or quota exceeded, every owed person booked or named", async () => {
+    const people = await t.handle.db
+      .insert(peopleTable)
+      .values(Array.from({ length: 300 }, (_, i) => ({ name: `Racer ${i}`, email: `racer${i}@example.test`, timeZone: zone, trainedAt: new Date(trainedAt) })))
+      .returning();
+    const created = await lead.post("/v1/duty-programs", {
+      name: "Race duty",
+      timeZone: zone,
+      hours: { windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], start: "09:00", end: "17:00" }] },
+      seatsPerSlot: 2,
+      eligibility: "people",
+      eligiblePersonIds: people.map((p) => p.id),
+    });
+    const id = created.body.id;
+    await lead.post(`/v1/duty-programs/${id}/months/${month}/slots`);
+    const raceSlots = (await lead.get(`/v1/duty-programs/${id}/slots?month=${month}`)).body.items;
+    const clicks = people.slice(0, 100).map((p, i) => lead.post(`/v1/duty-slots/${raceSlots[(i * 7) % raceSlots.length].id}/bookings`, { personId: p.id }));
+    const [auto, ...clicked] = await Promise.all([lead.post(`/v1/duty-programs/${id}/months/${month}/auto-assign?apply=true`), ...clicks]);
+
+    expect(auto.status, JSON.stringify(auto.body)).toBe(200);
+    for (const r of clicked) expect([201, 409], JSON.stringify(r.body)).toContain(r.status);
+    const rows = (await t.handle.db.select().from(dutyBookings)).filter((b) => b.programId === id);
+    const perSlot = new Map<string, number>();
+    for (const r of rows) perSlot.set(r.slotId, (perSlot.get(r.slotId) ?? 0) + 1);
+    expect(Math.max(...perSlot.values())).toBeLessThanOrEqual(2);
+    expect(new Set(rows.map((r) => r.personId)).size).toBe(rows.length);
+    expect(rows.filter((r) => r.autoAssigned).map((r) => r.id).sort()).toEqual(auto.body.assignments.map((a: any) => a.bookingId).sort());
+    const named = new Set([...auto.body.assignments, ...auto.body.unplaced].map((a: any) => a.personId));
+    for (const p of people) expect(named.has(p.id) || rows.some((r) => r.personId === p.id && !r.autoAssigned)).toBe(true);
+  });
+});
+
+describe("listing duty programs", () => {
+  it("costs a constant number of statements however many programs (own hours and team hours), each as GET by id shows it", async () => {
+    const counting = countingDb(t.handle);
+    const ctx = { db: counting.db, actor: { personId: lead.personId, role: "lead" as const, ledTeamIds: [], tokenId: "test" }, requestId: "test", now: new Date() };
+    const page = await listPrograms(ctx, { limit: 50, cursor: undefined });
+    expect(page.items.length).toBeGreaterThanOrEqual(8);
+    expect(page.items.some((p) => p.hoursTeamId !== null)).toBe(true);
+    // The page, the programs' windows and exceptions, their teams, the teams' windows and exceptions.
+    expect(counting.statements()).toBeLessThanOrEqual(6);
+    const listed = (await lead.get("/v1/duty-programs?limit=50")).body.items;
+    for (const item of listed) expect((await lead.get(`/v1/duty-programs/${item.id}`)).body).toEqual(item);
   });
 });

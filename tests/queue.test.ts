@@ -163,6 +163,6 @@ describe("job queue", () => {
       const rows = await jobs();
       return rows.length === 2 && rows.every((r) => r.state === "completed");
     });
-    for (const row of await jobs()) expect(row.output).toEqual({ patterns: { patterns: 0, created: 0, skipped: 0 }, idempotencyKeysPruned: 0 });
+    for (const row of await jobs()) expect(row.output).toEqual({ patterns: { patterns: 0, created: 0, skipped: 0, failed: [] }, idempotencyKeysPruned: 0 });
   });
 });

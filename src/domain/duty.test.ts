@@ -621,6 +621,41 @@ describe("autoAssign", () => {
     );
   });
 
+  // Scale, not speed: the chooser is a priority queue and people with the same hours share their
+  // candidates, so this is linear in people for a month (bench/auto-assign.ts times it).
+  it("a company month: 5,000 people in six zones, 400 slots; everyone placed or told why, no seat given twice, busy days kept", () => {
+    const zones = [LA, PARIS, KOLKATA, "America/New_York", "Europe/London", "UTC"];
+    const slots: AutoAssignSlot[] = [];
+    for (let day = 1; slots.length < 400; day++) {
+      const date = `2026-06-${String(day).padStart(2, "0")}`;
+      if (lux(at(date, "12:00", "UTC"), "UTC").weekday > 5) continue;
+      for (let h = 0; h < 20 && slots.length < 400; h++) slots.push(slot(`${date}@${h}`, date, `${String(h).padStart(2, "0")}:00`, 13, "UTC"));
+    }
+    const busyDay = (i: number) => `2026-06-${String(1 + (i % 28)).padStart(2, "0")}`;
+    const people = Array.from({ length: 5_000 }, (_, i) =>
+      person(`p${String(i).padStart(5, "0")}`, {
+        zone: zones[i % zones.length]!,
+        unpopularCount: i % 7 === 0 ? 1 : 0,
+        busy: i % 5 === 0 ? [{ start: at(busyDay(i), "00:00", "UTC"), end: at(busyDay(i), "24:00", "UTC") }] : [],
+        ...(i % 10 === 0 ? { workingHours: [{ days: ["mon", "wed", "fri"] as Weekday[], start: "10:00", end: "15:00" }] } : {}),
+      }),
+    );
+    const result = autoAssign({ slots, people, zone: "UTC" });
+
+    expect(result.assignments.length + result.unplaced.length).toBe(people.length);
+    expect(new Set([...result.assignments, ...result.unplaced].map((x) => x.personId)).size).toBe(people.length);
+    expect(result.assignments.length).toBeGreaterThan(3_000);
+    const used = new Map<string, number>();
+    for (const a of result.assignments) used.set(a.slotId, (used.get(a.slotId) ?? 0) + 1);
+    expect(Math.max(...used.values())).toBeLessThanOrEqual(13);
+    for (const a of result.assignments) {
+      const i = Number(a.personId.slice(1));
+      if (i % 5 === 0) expect(a.slotId.startsWith(busyDay(i))).toBe(false);
+    }
+    const reasons = new Set(result.unplaced.map((u) => u.reason));
+    for (const r of reasons) expect(["no_slot_in_working_hours", "no_free_seat", "busy"]).toContain(r);
+  });
+
   it("validates slots and people", () => {
     const good = slot("wed-10", "2026-12-02", "10:00");
     const run = (slots: AutoAssignSlot[], people: AutoAssignPerson[] = [person("a")], zone?: string) =>

@@ -10,7 +10,7 @@ import type { DbHandle } from "../db/client.ts";
  * - A job that exhausts its retries is copied to its dead-letter queue (`<name>-dead`), where it stays
  *   (nobody works it) until an operator looks: `deadLetterCount()` counts them.
  * - rollPatterns: `singleton` = at most one active at a time, so two instances never roll at once
- *   (rollPatternsForward also takes an advisory lock; this keeps the second from even starting).
+ *   (rollPatternsForward also locks each pattern's row while it rolls it; this keeps the second from even starting).
  * - calendarSync: `stately` with singletonKey = the target: per target at most one queued and one
  *   active. `singleton` alone also gives one active per target but lets sends pile up while one runs;
  *   `stately` coalesces them (a send while one is already queued returns null) and still keeps one

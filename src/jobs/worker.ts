@@ -26,7 +26,9 @@ export async function startWorker(handle: DbHandle, queue: Queue, config: Worker
   await queue.work("rollPatterns", async () => {
     try {
       const result = await runMaintenance(handle.db, new Date(), { idempotencyTtlMs: config.idempotencyTtlMs });
-      const rolled = result.patterns ? result.patterns.created + result.patterns.skipped : 0;
+      const rolled = result.patterns.created + result.patterns.skipped;
+      // A pattern that cannot roll does not stop the others, nor fail the job: it is logged until someone fixes it.
+      if (result.patterns.failed.length > 0) log.error({ failed: result.patterns.failed }, "shift patterns could not roll forward");
       if (rolled > 0 || result.idempotencyKeysPruned > 0) log.info(result, "maintenance done");
       return result;
     } catch (err) {

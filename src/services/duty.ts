@@ -1,8 +1,8 @@
 import type { Db } from "../db/client.ts";
 import { constraintViolationOf } from "../db/errors.ts";
 import type { PageRequest } from "../db/pagination.ts";
-import { commitmentsOfPeople, createDutyRepository } from "../db/repositories/duty.ts";
-import { hoursFromRows, opensNothing, rowsFromHours } from "../db/weekly-hours-rows.ts";
+import { commitmentsOfPeople, createDutyRepository, firstClashes } from "../db/repositories/duty.ts";
+import { type HoursRows, hoursFromRows, opensNothing, rowsFromHours } from "../db/weekly-hours-rows.ts";
 import { createPeopleRepository } from "../db/repositories/people.ts";
 import { createShiftRepository } from "../db/repositories/shifts.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
@@ -16,7 +16,7 @@ import { audit, diff } from "./audit.ts";
 import type { ServiceContext } from "./context.ts";
 import { authorize, can, checkVersion, notFound } from "./policy.ts";
 import { validTimeZone } from "./people.ts";
-import { loadSupportHours } from "./support-hours.ts";
+import { loadSupportHours, loadSupportHoursOfTeams } from "./support-hours.ts";
 
 /** Months of auto-assign history the fairness ledger looks back over. */
 export const LEDGER_MONTHS = 3;
@@ -45,14 +45,26 @@ export interface ProgramInput {
 export type ProgramPatch = Partial<ProgramInput>;
 
 
+function ownHours(program: DutyProgram, rows: HoursRows): WeeklyHours | null {
+  return opensNothing(rows) ? null : hoursFromRows(program.timeZone, rows);
+}
+
 /** The weekly hours slots may fall in: the program's own, or its team's support hours. */
 export async function programHours(db: Db, program: DutyProgram): Promise<WeeklyHours | null> {
   if (program.hoursTeamId) {
     const team = await createTeamRepository(db).findById(program.hoursTeamId);
     return team ? loadSupportHours(db, team) : null;
   }
-  const rows = await createDutyRepository(db).loadProgramHours(program.id);
-  return opensNothing(rows) ? null : hoursFromRows(program.timeZone, rows);
+  return ownHours(program, await createDutyRepository(db).loadProgramHours(program.id));
+}
+
+/** programHours of many programs in at most five statements, however many there are (a list page). */
+async function hoursOfPrograms(db: Db, programs: readonly DutyProgram[]): Promise<Map<string, WeeklyHours | null>> {
+  const own = await createDutyRepository(db).loadHoursOfPrograms(programs.filter((p) => !p.hoursTeamId).map((p) => p.id));
+  const teamIds = [...new Set(programs.flatMap((p) => (p.hoursTeamId ? [p.hoursTeamId] : [])))];
+  const teams = teamIds.length > 0 ? await createTeamRepository(db).findByIdsOrNames(teamIds, []) : [];
+  const teamHours = await loadSupportHoursOfTeams(db, teams);
+  return new Map(programs.map((p) => [p.id, p.hoursTeamId ? (teamHours.get(p.hoursTeamId) ?? null) : ownHours(p, own.get(p.id)!)]));
 }
 
 export function windowRule(program: DutyProgram) {
@@ -131,7 +143,8 @@ export async function getProgram(ctx: ServiceContext, id: string) {
 
 export async function listPrograms(ctx: ServiceContext, page: PageRequest) {
   const result = await createDutyRepository(ctx.db).listPrograms(page);
-  return { ...result, items: await Promise.all(result.items.map(async (p) => programView(p, await programHours(ctx.db, p)))) };
+  const hours = await hoursOfPrograms(ctx.db, result.items);
+  return { ...result, items: result.items.map((p) => programView(p, hours.get(p.id)!)) };
 }
 
 export async function updateProgram(ctx: ServiceContext, id: string, patch: ProgramPatch, ifMatch?: readonly number[]) {
@@ -166,6 +179,18 @@ export async function generateMonthSlots(ctx: ServiceContext, programId: string,
     if (created > 0) await audit(tx, ctx, { entity: "duty_program", entityId: programId, action: "generate_slots", changes: { month, created } });
     return { month, created, total: (await repo.slotsOfMonth(programId, month)).length };
   });
+}
+
+/** Items grouped by a key, each group in the items' order: one Map lookup per key instead of a filter over all items. */
+function groupedBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
 }
 
 function monthOf(at: Date, zone: string): string {
@@ -222,13 +247,13 @@ export async function listSlots(ctx: ServiceContext, programId: string, month: s
   if (!program) throw notFound("duty program", programId);
   monthBounds(month, program.timeZone);
   const slots = await repo.slotsOfMonth(programId, month);
-  const bookings = await repo.bookingsOfSlots(slots.map((s) => s.id));
+  const bookings = groupedBy(await repo.bookingsOfSlots(slots.map((s) => s.id)), (b) => b.booking.slotId);
   return {
     programId,
     month,
     timeZone: program.timeZone,
     items: slots.map((slot) => {
-      const mine = bookings.filter((b) => b.booking.slotId === slot.id);
+      const mine = bookings.get(slot.id) ?? [];
       return {
         ...slot,
         bookings: mine.map((b) => ({ id: b.booking.id, personId: b.booking.personId, name: b.name, createdAt: b.booking.createdAt })),
@@ -237,6 +262,30 @@ export async function listSlots(ctx: ServiceContext, programId: string, month: s
     }),
   };
 }
+
+/** A booking's refusals, in the same words whether one person books or auto-assign books many. */
+const refusal = {
+  closed: () => new DomainError("slot_closed", "This slot is closed"),
+  started: () => new DomainError("slot_started", "This slot has already started"),
+  notEligible: (person: Person, program: DutyProgram) => new DomainError("not_eligible", `${person.name} is not eligible for ${program.name}`, { field: "personId" }),
+  untrained: (person: Person) => new DomainError("training_required", `${person.name} has to finish duty training before booking a slot`, { field: "personId" }),
+  quota: (person: Person, program: DutyProgram, already: number, month: string) =>
+    new DomainError("quota_exceeded", `${person.name} already has ${already} of ${program.quotaPerMonth} slot(s) in ${month}; move that booking instead`, {
+      details: { quotaPerMonth: program.quotaPerMonth },
+    }),
+  full: () => new DomainError("slot_full", "Every seat of this slot is taken"),
+  clash: (person: Person, clash: { sourceKind: string; sourceId: string }) =>
+    new DomainError("booking_overlaps", `${person.name} already has a ${clash.sourceKind.replace("_", " ")} at that time`, {
+      details: { conflict: { kind: clash.sourceKind, id: clash.sourceId } },
+    }),
+  /** The constraint a write ran into, when a check could not see it coming. */
+  violation: (person: Person, error: unknown) => {
+    const violation = constraintViolationOf(error);
+    if (violation === "overlap") return new DomainError("booking_overlaps", `${person.name} already has something at that time`);
+    if (violation === "duplicate") return new DomainError("already_booked", `${person.name} already booked this slot`);
+    return undefined;
+  },
+};
 
 /**
  * Everything a booking must satisfy, checked inside the caller's
@@ -249,17 +298,13 @@ async function placeBooking(
   slot: DutySlot,
   program: DutyProgram,
   person: Person,
-  options: { manager: boolean; autoAssigned?: boolean },
+  options: { manager: boolean },
 ) {
   const repo = createDutyRepository(tx);
-  if (slot.closed) throw new DomainError("slot_closed", "This slot is closed");
-  if (slot.startAt <= ctx.now) throw new DomainError("slot_started", "This slot has already started");
-  if (!person.active || !(await repo.isEligible(program, person.id))) {
-    throw new DomainError("not_eligible", `${person.name} is not eligible for ${program.name}`, { field: "personId" });
-  }
-  if (program.trainingRequired && !person.trainedAt) {
-    throw new DomainError("training_required", `${person.name} has to finish duty training before booking a slot`, { field: "personId" });
-  }
+  if (slot.closed) throw refusal.closed();
+  if (slot.startAt <= ctx.now) throw refusal.started();
+  if (!person.active || !(await repo.isEligible(program, person.id))) throw refusal.notEligible(person, program);
+  if (program.trainingRequired && !person.trainedAt) throw refusal.untrained(person);
   const rule = windowRule(program);
   if (rule && !options.manager) {
     const window = bookingWindow(rule, slot.month, program.timeZone);
@@ -268,38 +313,31 @@ async function placeBooking(
   }
   await repo.lockPersonQuota(program.id, person.id, slot.month);
   const already = await repo.countPersonBookings(program.id, person.id, slot.month);
-  if (already >= program.quotaPerMonth) {
-    throw new DomainError("quota_exceeded", `${person.name} already has ${already} of ${program.quotaPerMonth} slot(s) in ${slot.month}; move that booking instead`, {
-      details: { quotaPerMonth: program.quotaPerMonth },
-    });
-  }
-  if ((await repo.countSlotBookings(slot.id)) >= slot.seats) throw new DomainError("slot_full", "Every seat of this slot is taken");
+  if (already >= program.quotaPerMonth) throw refusal.quota(person, program, already, slot.month);
+  if ((await repo.countSlotBookings(slot.id)) >= slot.seats) throw refusal.full();
   await createShiftRepository(tx).lockPeople([person.id]);
   const clash = await createShiftRepository(tx).commitmentsOverlapping(person.id, slot.startAt, slot.endAt);
-  if (clash.length > 0) {
-    throw new DomainError("booking_overlaps", `${person.name} already has a ${clash[0]!.sourceKind.replace("_", " ")} at that time`, {
-      details: { conflict: { kind: clash[0]!.sourceKind, id: clash[0]!.sourceId } },
-    });
-  }
+  if (clash.length > 0) throw refusal.clash(person, clash[0]!);
   try {
-    return await repo.insertBooking({
-      slotId: slot.id,
-      programId: program.id,
-      month: slot.month,
-      personId: person.id,
-      startAt: slot.startAt,
-      endAt: slot.endAt,
-      bookedBy: ctx.actor.personId,
-      autoAssigned: options.autoAssigned ?? false,
-      createdAt: ctx.now,
-      updatedAt: ctx.now,
-    });
+    return await repo.insertBooking(newBooking(ctx, slot, person.id, false));
   } catch (error) {
-    const violation = constraintViolationOf(error);
-    if (violation === "overlap") throw new DomainError("booking_overlaps", `${person.name} already has something at that time`);
-    if (violation === "duplicate") throw new DomainError("already_booked", `${person.name} already booked this slot`);
-    throw error;
+    throw refusal.violation(person, error) ?? error;
   }
+}
+
+function newBooking(ctx: Pick<ServiceContext, "actor" | "now">, slot: DutySlot, personId: string, autoAssigned: boolean) {
+  return {
+    slotId: slot.id,
+    programId: slot.programId,
+    month: slot.month,
+    personId,
+    startAt: slot.startAt,
+    endAt: slot.endAt,
+    bookedBy: ctx.actor.personId,
+    autoAssigned,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+  };
 }
 
 export async function book(ctx: ServiceContext, slotId: string, input: { personId?: string | undefined }) {
@@ -405,23 +443,21 @@ export async function onDuty(ctx: ServiceContext, programId: string, at: Date, s
   return { programId, at, skill: wanted ?? null, onDuty: onDutyPeople, withSkill: wanted ? onDutyPeople.filter((p) => p.hasSkill) : onDutyPeople };
 }
 
+/** The program's eligible people with how many slots each holds in the month: who owes slots, in name order. */
+async function owedPeople(db: Db, program: DutyProgram, month: string) {
+  const repo = createDutyRepository(db);
+  const eligible = await repo.eligiblePeople(program);
+  const held = await repo.bookingsPerPerson(program.id, month);
+  return eligible.map((person) => ({ person, booked: held.get(person.id) ?? 0 })).filter((p) => p.booked < program.quotaPerMonth);
+}
+
 /** Eligible people who still owe slots this month (for a reminder bot). */
 export async function unbooked(ctx: ServiceContext, programId: string, month: string) {
-  const repo = createDutyRepository(ctx.db);
-  const program = await repo.findProgram(programId);
+  const program = await createDutyRepository(ctx.db).findProgram(programId);
   if (!program) throw notFound("duty program", programId);
   monthBounds(month, program.timeZone);
-  const [eligible, bookings] = await Promise.all([repo.eligiblePeople(program), repo.bookingsOfMonth(programId, month)]);
-  const counts = new Map<string, number>();
-  for (const b of bookings) counts.set(b.personId, (counts.get(b.personId) ?? 0) + 1);
-  return {
-    programId,
-    month,
-    quotaPerMonth: program.quotaPerMonth,
-    items: eligible
-      .filter((p) => (counts.get(p.id) ?? 0) < program.quotaPerMonth)
-      .map((person) => ({ person, booked: counts.get(person.id) ?? 0, trained: person.trainedAt !== null })),
-  };
+  const owed = await owedPeople(ctx.db, program, month);
+  return { programId, month, quotaPerMonth: program.quotaPerMonth, items: owed.map(({ person, booked }) => ({ person, booked, trained: person.trainedAt !== null })) };
 }
 
 function previousMonth(month: string, back: number): string {
@@ -441,74 +477,167 @@ const UNPLACED_DETAIL: Record<string, string> = {
   quota_met: "The person has booked their quota for the month meanwhile",
 };
 
+type Planned = { personId: string; slotId: string; unpopular: boolean };
+type PersonNamed = { id: string; name: string; timeZone: string };
+
+/** What auto-assign answers: the assignments (with their bookings when applied) and everyone owed a slot but not given one, with why. */
+export interface AutoAssignOutcome {
+  apply: boolean;
+  month: string;
+  assignments: (Planned & { person: PersonNamed; bookingId?: string })[];
+  unplaced: { personId: string; person: PersonNamed; reason: string; detail: string }[];
+}
+
+/**
+ * The plan for a month: who owes a slot, and the planner's answer over the
+ * open future slots with their free seats, each person's commitments, time
+ * off and ledger. A constant number of statements, run one after another
+ * (they may share a transaction's connection).
+ */
+async function planMonth(db: Db, program: DutyProgram, month: string, now: Date) {
+  const repo = createDutyRepository(db);
+  const context = new TimeContext();
+  const bounds = monthBounds(month, program.timeZone, context);
+  const owed = (await owedPeople(db, program, month)).map((o) => o.person);
+  // Untrained people are never placed where training is required, but they are listed with the reason.
+  const untrained = owed.filter((p) => program.trainingRequired && p.trainedAt === null);
+  const owing = owed.filter((p) => !(program.trainingRequired && p.trainedAt === null));
+  const slots = (await repo.slotsOfMonth(program.id, month)).filter((s) => !s.closed && s.startAt > now);
+  const taken = await repo.bookingsPerSlot(slots.map((s) => s.id));
+  const ids = owing.map((p) => p.id);
+  const commitments = groupedBy(await commitmentsOfPeople(db, ids, bounds.start, bounds.end), (c) => c.personId);
+  const away = groupedBy(await createTimeOffRepository(db).approvedOverlapping(ids, bounds.start, bounds.end), (a) => a.personId);
+  const ledger = await repo.ledgerSince(program.id, previousMonth(month, LEDGER_MONTHS), month);
+  const people: AutoAssignPerson[] = owing.map((p) => ({
+    id: p.id,
+    zone: p.timeZone,
+    workingHours:
+      p.workingDays && p.workingStart && p.workingEnd ? [{ days: p.workingDays as Weekday[], start: p.workingStart, end: p.workingEnd }] : DEFAULT_WORKING_HOURS,
+    busy: commitments.get(p.id) ?? [],
+    away: (away.get(p.id) ?? []).map((a) => ({ start: a.startAt, end: a.endAt })),
+    unpopularCount: ledger.get(p.id) ?? 0,
+  }));
+  const result = autoAssign(
+    {
+      slots: slots.map((s) => ({ id: s.id, start: s.startAt, end: s.endAt, freeSeats: Math.max(0, s.seats - (taken.get(s.id) ?? 0)) })),
+      people,
+      // Spreading over the month counts assignments per calendar day of the program.
+      zone: program.timeZone,
+    },
+    context,
+  );
+  return { owed, untrained, result };
+}
+
+/**
+ * Books a plan in the caller's transaction, set-based: the slots, quotas and
+ * people's time are each locked once (in the order single bookings take
+ * them), the booking rules are checked for all planned bookings together,
+ * and the bookings go in a few INSERTs. A booking the checks refuse (a race
+ * since planning: the person booked, a seat went, a shift came) is returned
+ * with its refusal instead; the database constraints still guard the rest.
+ */
+export async function bookPlan(tx: Db, ctx: ServiceContext, program: DutyProgram, month: string, planned: readonly Planned[], people: ReadonlyMap<string, Person>) {
+  if (planned.length === 0) return { booked: [], refused: [] };
+  const repo = createDutyRepository(tx);
+  const personIds = planned.map((a) => a.personId);
+  const slots = new Map((await repo.lockSlots([...new Set(planned.map((a) => a.slotId))])).map((s) => [s.id, s]));
+  await repo.lockPeopleQuotas(program.id, personIds, month);
+  await createShiftRepository(tx).lockPeople(personIds);
+  const eligible = new Map((await repo.eligibleAmong(program, personIds)).map((p) => [p.id, p]));
+  const held = await repo.bookingsPerPerson(program.id, month, personIds);
+  const taken = await repo.bookingsPerSlot([...slots.keys()]);
+  const clashes = await firstClashes(
+    tx,
+    planned.flatMap((a) => {
+      const slot = slots.get(a.slotId);
+      return slot ? [{ personId: a.personId, start: slot.startAt, end: slot.endAt }] : [];
+    }),
+  );
+  // placeBooking's rules in its order (the booking window does not apply: leads run auto-assign).
+  const refusalOf = (a: Planned, slot: DutySlot): DomainError | undefined => {
+    const person = people.get(a.personId)!;
+    const current = eligible.get(a.personId);
+    const already = held.get(a.personId) ?? 0;
+    const clash = clashes.get(a.personId);
+    if (slot.closed) return refusal.closed();
+    if (slot.startAt <= ctx.now) return refusal.started();
+    if (!current) return refusal.notEligible(person, program);
+    if (program.trainingRequired && !current.trainedAt) return refusal.untrained(person);
+    if (already >= program.quotaPerMonth) return refusal.quota(person, program, already, month);
+    if ((taken.get(slot.id) ?? 0) >= slot.seats) return refusal.full();
+    if (clash) return refusal.clash(person, clash);
+    return undefined;
+  };
+
+  // In the planner's order, so when seats ran out meanwhile the earlier choosers keep theirs.
+  const refused: { index: number; personId: string; error: DomainError }[] = [];
+  const accepted: { index: number; planned: Planned; slot: DutySlot }[] = [];
+  planned.forEach((a, index) => {
+    const slot = slots.get(a.slotId);
+    const error = slot ? refusalOf(a, slot) : notFound("duty slot", a.slotId);
+    if (error) refused.push({ index, personId: a.personId, error });
+    else if (slot) {
+      taken.set(slot.id, (taken.get(slot.id) ?? 0) + 1);
+      accepted.push({ index, planned: a, slot });
+    }
+  });
+
+  let booked: { planned: Planned; bookingId: string }[];
+  try {
+    // A savepoint, so a constraint the checks could not foresee costs only a retry one by one.
+    const rows = await tx.transaction((savepoint) => createDutyRepository(savepoint).insertBookings(accepted.map((a) => newBooking(ctx, a.slot, a.planned.personId, true))));
+    // A person holds one seat of a slot (a unique index), so slot and person name the booking.
+    const bookingOf = new Map(rows.map((r) => [`${r.slotId} ${r.personId}`, r.id]));
+    booked = accepted.map((a) => ({ planned: a.planned, bookingId: bookingOf.get(`${a.slot.id} ${a.planned.personId}`)! }));
+  } catch (error) {
+    if (!constraintViolationOf(error)) throw error;
+    booked = [];
+    for (const a of accepted) {
+      try {
+        const row = await tx.transaction((savepoint) => createDutyRepository(savepoint).insertBooking(newBooking(ctx, a.slot, a.planned.personId, true)));
+        booked.push({ planned: a.planned, bookingId: row.id });
+      } catch (rowError) {
+        const known = refusal.violation(people.get(a.planned.personId)!, rowError);
+        if (!known) throw rowError;
+        refused.push({ index: a.index, personId: a.planned.personId, error: known });
+      }
+    }
+  }
+  await repo.addUnpopularToLedger(program.id, booked.filter((b) => b.planned.unpopular).map((b) => b.planned.personId), month);
+  return { booked, refused: refused.sort((x, y) => x.index - y.index) };
+}
+
 /**
  * Gives every eligible person who still owes a slot this month one slot:
  * inside their own working hours (their zone), clear of their shifts, other
  * slots and time off, spread over slots and days, deterministic; people the
  * ledger says got unpopular slots lately choose first. Dry run unless
- * `apply`, which books in one transaction and records the ledger.
+ * `apply`, which books in one transaction (bookPlan) and records the ledger.
+ * A constant number of statements whatever the number of people.
  */
-export async function autoAssignMonth(ctx: ServiceContext, programId: string, month: string, apply: boolean) {
+export async function autoAssignMonth(ctx: ServiceContext, programId: string, month: string, apply: boolean): Promise<AutoAssignOutcome> {
   authorize(ctx.actor, "duty.manage", {});
-  const run = async (tx: Db) => {
+  const run = async (tx: Db): Promise<AutoAssignOutcome> => {
     const repo = createDutyRepository(tx);
+    // Applying locks the program: two runs for one program never interleave.
     const program = apply ? await repo.findProgramForUpdate(programId) : await repo.findProgram(programId);
     if (!program) throw notFound("duty program", programId);
-    const context = new TimeContext();
-    const bounds = monthBounds(month, program.timeZone, context);
-    const owed = (await unbooked({ ...ctx, db: tx }, programId, month)).items.map((i) => i.person);
-    // Untrained people are never placed where training is required, but they are listed with the reason.
-    const untrained = owed.filter((p) => program.trainingRequired && p.trainedAt === null);
-    const owing = owed.filter((p) => !untrained.includes(p));
-    const slots = (await repo.slotsOfMonth(programId, month)).filter((s) => !s.closed && s.startAt > ctx.now);
-    const booked = await repo.bookingsOfSlots(slots.map((s) => s.id));
-    const ids = owing.map((p) => p.id);
-    const [commitments, away, ledger] = await Promise.all([
-      commitmentsOfPeople(tx, ids, bounds.start, bounds.end),
-      createTimeOffRepository(tx).approvedOverlapping(ids, bounds.start, bounds.end),
-      repo.ledgerSince(programId, previousMonth(month, LEDGER_MONTHS), month),
-    ]);
-    const people: AutoAssignPerson[] = owing.map((p) => ({
-      id: p.id,
-      zone: p.timeZone,
-      workingHours:
-        p.workingDays && p.workingStart && p.workingEnd ? [{ days: p.workingDays as Weekday[], start: p.workingStart, end: p.workingEnd }] : DEFAULT_WORKING_HOURS,
-      busy: commitments.filter((c) => c.personId === p.id),
-      away: away.filter((a) => a.personId === p.id).map((a) => ({ start: a.startAt, end: a.endAt })),
-      unpopularCount: ledger.get(p.id) ?? 0,
-    }));
-    const result = autoAssign(
-      {
-        slots: slots.map((s) => ({ id: s.id, start: s.startAt, end: s.endAt, freeSeats: Math.max(0, s.seats - booked.filter((b) => b.booking.slotId === s.id).length) })),
-        people,
-        // Spreading over the month counts assignments per calendar day of the program.
-        zone: program.timeZone,
-      },
-      context,
-    );
+    const { owed, untrained, result } = await planMonth(tx, program, month, ctx.now);
     const personById = new Map(owed.map((p) => [p.id, p]));
-    const named = (personId: string) => {
+    const named = (personId: string): PersonNamed => {
       const p = personById.get(personId)!;
       return { id: p.id, name: p.name, timeZone: p.timeZone };
     };
     const unplacedAs = (personId: string, reason: string) => ({ personId, person: named(personId), reason, detail: UNPLACED_DETAIL[reason] ?? reason });
     const unplaced = [...untrained.map((p) => unplacedAs(p.id, "not_trained")), ...result.unplaced.map((u) => unplacedAs(u.personId, u.reason))];
-    const assignments: { personId: string; person: ReturnType<typeof named>; slotId: string; unpopular: boolean; bookingId?: string }[] = [];
     if (!apply) return { apply, month, assignments: result.assignments.map((a) => ({ ...a, person: named(a.personId) })), unplaced };
-    for (const a of result.assignments) {
-      const slot = (await repo.lockSlot(a.slotId))!;
-      try {
-        const booking = await tx.transaction((savepoint) =>
-          placeBooking(savepoint, ctx, slot, program, personById.get(a.personId)!, { manager: true, autoAssigned: true }),
-        );
-        assignments.push({ ...a, person: named(a.personId), bookingId: booking.id });
-        if (a.unpopular) await repo.addToLedger(programId, a.personId, month, 1);
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-        // A rule the plan could not foresee (the person booked meanwhile, a seat went): said in the booking's own words.
-        const reason = error.code === "quota_exceeded" ? "quota_met" : error.code;
-        unplaced.push({ ...unplacedAs(a.personId, reason), detail: error.message });
-      }
+
+    const { booked, refused } = await bookPlan(tx, ctx, program, month, result.assignments, personById);
+    const assignments = booked.map(({ planned, bookingId }) => ({ ...planned, person: named(planned.personId), bookingId }));
+    for (const { personId, error } of refused) {
+      // Said in the booking's own words; the quota as the reason the lead knows.
+      unplaced.push({ ...unplacedAs(personId, error.code === "quota_exceeded" ? "quota_met" : error.code), detail: error.message });
     }
     await audit(tx, ctx, {
       entity: "duty_program",
@@ -520,4 +649,3 @@ export async function autoAssignMonth(ctx: ServiceContext, programId: string, mo
   };
   return apply ? ctx.db.transaction((tx) => run(tx)) : run(ctx.db);
 }
-

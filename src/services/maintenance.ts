@@ -3,10 +3,11 @@ import { pruneIdempotencyKeysOlderThan } from "../db/repositories/idempotency.ts
 import { rollPatternsForward } from "./shift-patterns.ts";
 
 /**
- * The hourly housekeeping every instance runs: extend recurring shift
- * patterns to their horizon (advisory-locked, so one instance does it) and
- * forget Idempotency-Keys older than their life (config `idempotencyTtlMs`;
- * idempotent, safe on all instances at once).
+ * The hourly housekeeping: extend recurring shift patterns to their horizon
+ * (one transaction per pattern; a pattern that fails is reported in
+ * `patterns.failed` and the others still roll) and forget Idempotency-Keys
+ * older than their life (config `idempotencyTtlMs`). Both idempotent, safe
+ * on all instances at once.
  */
 export async function runMaintenance(db: Db, now: Date, options: { idempotencyTtlMs: number }) {
   const patterns = await rollPatternsForward(db, now);

@@ -103,6 +103,11 @@ export async function getPerson(ctx: ServiceContext, id: string): Promise<Person
   return person;
 }
 
+/** The caller's own record: the row authentication read with the token, so answering costs no second read. */
+export async function getMe(ctx: ServiceContext): Promise<Person> {
+  return ctx.actor.person ?? getPerson(ctx, ctx.actor.personId);
+}
+
 export async function listPeople(ctx: ServiceContext, filter: PeopleFilter, page: PageRequest) {
   return createPeopleRepository(ctx.db).list(filter, page);
 }

@@ -1,4 +1,3 @@
-import { sql } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { constraintViolationOf } from "../db/errors.ts";
 import type { PageRequest } from "../db/pagination.ts";
@@ -17,8 +16,6 @@ import { loadSupportHours } from "./support-hours.ts";
 /** How far ahead occurrences exist as shifts; the roll-forward job keeps it so. */
 export const PATTERN_HORIZON_DAYS = 56;
 const DAY_MS = 86_400_000;
-/** Arbitrary, fixed: one instance rolls patterns forward at a time. */
-const ROLL_FORWARD_LOCK_KEY = 7_202_614;
 
 export interface PatternInput {
   teamId: string;
@@ -182,35 +179,50 @@ export async function deletePattern(ctx: ServiceContext, id: string): Promise<{ 
   });
 }
 
+export interface RollForward {
+  /** Patterns that were behind the horizon when the run began. */
+  patterns: number;
+  created: number;
+  skipped: number;
+  /** Patterns that could not be rolled (each in its own transaction, rolled back alone): the rest went on. */
+  failed: { patternId: string; error: string }[];
+}
+
 /**
- * The roll-forward job: extends every pattern's shifts to the horizon. Safe
- * to run on every instance at once: an advisory lock lets one do the work.
+ * The roll-forward job: extends every pattern's shifts to the horizon, each
+ * pattern in its own transaction with its row locked, so a long run holds
+ * one pattern's locks at a time and a pattern that fails is rolled back and
+ * reported alone. Safe on every instance at once: a pattern another run
+ * holds is left to it, and one already at the horizon is left alone.
  */
-export async function rollPatternsForward(db: Db, now: Date): Promise<{ patterns: number; created: number; skipped: number } | null> {
-  return db.transaction(async (tx) => {
-    const locked = await tx.execute(sql`SELECT pg_try_advisory_xact_lock(${ROLL_FORWARD_LOCK_KEY}) AS locked`);
-    if (!(locked as unknown as { rows: { locked: boolean }[] }).rows[0]?.locked) return null;
-    const horizon = horizonFrom(now);
-    const repo = createShiftRepository(tx);
-    const teams = createTeamRepository(tx);
-    let created = 0;
-    let skipped = 0;
-    const behind = await repo.patternsBehind(horizon);
-    for (const pattern of behind) {
-      const team = await teams.findById(pattern.teamId);
-      if (!team) continue;
-      const result = await materializePattern(tx, pattern, team, now, horizon);
-      created += result.created;
-      skipped += result.skipped.length;
-      if (result.created > 0 || result.skipped.length > 0) {
-        await audit(tx, { actor: null, requestId: null, now }, {
-          entity: "shift_pattern",
-          entityId: pattern.id,
-          action: "roll_forward",
-          changes: { created: result.created, skipped: result.skipped.map((s) => s.occurrence), until: horizon.toISOString() },
-        });
-      }
+export async function rollPatternsForward(db: Db, now: Date): Promise<RollForward> {
+  const horizon = horizonFrom(now);
+  const behind = await createShiftRepository(db).patternsBehind(horizon);
+  const result: RollForward = { patterns: behind.length, created: 0, skipped: 0, failed: [] };
+  for (const { id } of behind) {
+    try {
+      const rolled = await db.transaction(async (tx) => {
+        const pattern = await createShiftRepository(tx).lockPatternUnlessBusy(id);
+        // Deleted, rolled by another instance meanwhile, or being rolled by it now.
+        if (!pattern || (pattern.materializedUntil !== null && pattern.materializedUntil >= horizon)) return undefined;
+        const team = await createTeamRepository(tx).findById(pattern.teamId);
+        if (!team) return undefined;
+        const materialization = await materializePattern(tx, pattern, team, now, horizon);
+        if (materialization.created > 0 || materialization.skipped.length > 0) {
+          await audit(tx, { actor: null, requestId: null, now }, {
+            entity: "shift_pattern",
+            entityId: pattern.id,
+            action: "roll_forward",
+            changes: { created: materialization.created, skipped: materialization.skipped.map((s) => s.occurrence), until: horizon.toISOString() },
+          });
+        }
+        return materialization;
+      });
+      result.created += rolled?.created ?? 0;
+      result.skipped += rolled?.skipped.length ?? 0;
+    } catch (error) {
+      result.failed.push({ patternId: id, error: error instanceof Error ? error.message : String(error) });
     }
-    return { patterns: behind.length, created, skipped };
-  });
+  }
+  return result;
 }

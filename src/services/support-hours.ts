@@ -1,7 +1,7 @@
 import type { Db } from "../db/client.ts";
 import { createSupportHoursRepository } from "../db/repositories/support-hours.ts";
 import { createTeamRepository } from "../db/repositories/teams.ts";
-import { hoursFromRows, opensNothing, rowsFromHours } from "../db/weekly-hours-rows.ts";
+import { type HoursRows, hoursFromRows, opensNothing, rowsFromHours } from "../db/weekly-hours-rows.ts";
 import type { Team } from "../db/schema/index.ts";
 import type { Interval } from "../domain/interval.ts";
 import { TimeContext } from "../domain/wallclock.ts";
@@ -28,11 +28,20 @@ export interface SupportHoursView {
   version: number;
 }
 
-/** The team's support hours as the time engine reads them, or null when none are configured. */
-export async function loadSupportHours(db: Db, team: Team): Promise<WeeklyHours | null> {
-  const rows = await createSupportHoursRepository(db).load(team.id);
+function supportHoursFromRows(team: Team, rows: HoursRows): WeeklyHours | null {
   if (!team.supportAllWeek && opensNothing(rows)) return null;
   return hoursFromRows(team.timeZone, rows, team.supportAllWeek);
+}
+
+/** The team's support hours as the time engine reads them, or null when none are configured. */
+export async function loadSupportHours(db: Db, team: Team): Promise<WeeklyHours | null> {
+  return supportHoursFromRows(team, await createSupportHoursRepository(db).load(team.id));
+}
+
+/** loadSupportHours for many teams in two statements, by team id. */
+export async function loadSupportHoursOfTeams(db: Db, teams: readonly Team[]): Promise<Map<string, WeeklyHours | null>> {
+  const rows = await createSupportHoursRepository(db).loadMany(teams.map((t) => t.id));
+  return new Map(teams.map((team) => [team.id, supportHoursFromRows(team, rows.get(team.id)!)]));
 }
 
 async function requireTeam(db: Db, teamId: string): Promise<Team> {

@@ -60,7 +60,7 @@ export async function authenticate(db: Db, token: string, now: Date, cache?: Act
     found.lastUsedAt = now;
     await tokens.touch(found.tokenId, now);
   }
-  return { personId: found.personId, role: found.role, ledTeamIds: found.ledTeamIds, tokenId: found.tokenId };
+  return { personId: found.person.id, role: found.person.role, ledTeamIds: found.ledTeamIds, tokenId: found.tokenId, person: found.person };
 }
 
 /** Inserts a token for a person and returns the secret (shown once) with the stored row. */

@@ -1,7 +1,7 @@
 import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
-import { covers, during, overlaps, updateVersioned } from "../sql.ts";
+import { chunks, covers, during, overlaps, updateVersioned } from "../sql.ts";
 import type { HoursRows } from "../weekly-hours-rows.ts";
 import {
   commitments,
@@ -56,8 +56,14 @@ export function createDutyRepository(db: Db) {
       return row;
     },
 
+    /**
+     * Locks the program against other changes and auto-assign runs. NO KEY
+     * UPDATE, not UPDATE: a booking's foreign-key check takes KEY SHARE on
+     * the program while it holds its slot, and a run holding the program
+     * while waiting for that slot would deadlock with it.
+     */
     async findProgramForUpdate(id: string): Promise<DutyProgram | undefined> {
-      const [row] = await db.select(programColumns).from(dutyPrograms).where(eq(dutyPrograms.id, id)).for("update", { of: dutyPrograms });
+      const [row] = await db.select(programColumns).from(dutyPrograms).where(eq(dutyPrograms.id, id)).for("no key update", { of: dutyPrograms });
       return row;
     },
 
@@ -132,6 +138,32 @@ export function createDutyRepository(db: Db) {
       return { windows, exceptions };
     },
 
+    /** loadProgramHours for many programs in two statements; a program without rows gets empty lists. */
+    async loadHoursOfPrograms(programIds: readonly string[]): Promise<Map<string, ProgramHoursRows>> {
+      const byProgram = new Map<string, ProgramHoursRows>(programIds.map((id) => [id, { windows: [], exceptions: [] }]));
+      if (programIds.length === 0) return byProgram;
+      const ids = [...programIds];
+      const windows = await db
+        .select({ programId: dutyProgramWindows.programId, days: dutyProgramWindows.days, startTime: dutyProgramWindows.startTime, endTime: dutyProgramWindows.endTime })
+        .from(dutyProgramWindows)
+        .where(inArray(dutyProgramWindows.programId, ids))
+        .orderBy(asc(dutyProgramWindows.startTime), asc(dutyProgramWindows.id));
+      const exceptions = await db
+        .select({
+          programId: dutyProgramExceptions.programId,
+          date: dutyProgramExceptions.date,
+          closed: dutyProgramExceptions.closed,
+          startTime: dutyProgramExceptions.startTime,
+          endTime: dutyProgramExceptions.endTime,
+        })
+        .from(dutyProgramExceptions)
+        .where(inArray(dutyProgramExceptions.programId, ids))
+        .orderBy(asc(dutyProgramExceptions.date));
+      for (const { programId, ...w } of windows) byProgram.get(programId)!.windows.push(w);
+      for (const { programId, ...e } of exceptions) byProgram.get(programId)!.exceptions.push(e);
+      return byProgram;
+    },
+
     async replaceProgramHours(programId: string, hours: ProgramHoursRows): Promise<void> {
       await db.delete(dutyProgramWindows).where(eq(dutyProgramWindows.programId, programId));
       await db.delete(dutyProgramExceptions).where(eq(dutyProgramExceptions.programId, programId));
@@ -155,6 +187,17 @@ export function createDutyRepository(db: Db) {
     async lockSlot(id: string): Promise<DutySlot | undefined> {
       const [row] = await db.select().from(dutySlots).where(eq(dutySlots.id, id)).for("update");
       return row;
+    },
+
+    /** Locks many slots in one statement, in id order (as moves lock two), so writers that lock slots cannot deadlock. */
+    async lockSlots(ids: readonly string[]): Promise<DutySlot[]> {
+      if (ids.length === 0) return [];
+      return db
+        .select()
+        .from(dutySlots)
+        .where(sql`${dutySlots.id} = ANY(${sql.param([...ids])}::uuid[])`)
+        .orderBy(asc(dutySlots.id))
+        .for("update");
     },
 
     async updateSlot(id: string, version: number, values: Partial<NewSlot>, now: Date) {
@@ -184,6 +227,34 @@ export function createDutyRepository(db: Db) {
       return row?.n ?? 0;
     },
 
+    /** Bookings held in each of these slots (a slot with none is absent). */
+    async bookingsPerSlot(slotIds: readonly string[]): Promise<Map<string, number>> {
+      if (slotIds.length === 0) return new Map();
+      const rows = await db
+        .select({ slotId: dutyBookings.slotId, n: sql<number>`count(*)::int` })
+        .from(dutyBookings)
+        .where(sql`${dutyBookings.slotId} = ANY(${sql.param([...slotIds])}::uuid[])`)
+        .groupBy(dutyBookings.slotId);
+      return new Map(rows.map((r) => [r.slotId, r.n]));
+    },
+
+    /** Bookings each person holds in the program's month (one with none is absent); all people unless `personIds`. */
+    async bookingsPerPerson(programId: string, month: string, personIds?: readonly string[]): Promise<Map<string, number>> {
+      if (personIds?.length === 0) return new Map();
+      const rows = await db
+        .select({ personId: dutyBookings.personId, n: sql<number>`count(*)::int` })
+        .from(dutyBookings)
+        .where(
+          and(
+            eq(dutyBookings.programId, programId),
+            eq(dutyBookings.month, month),
+            personIds ? sql`${dutyBookings.personId} = ANY(${sql.param([...personIds])}::uuid[])` : undefined,
+          ),
+        )
+        .groupBy(dutyBookings.personId);
+      return new Map(rows.map((r) => [r.personId, r.n]));
+    },
+
     async countPersonBookings(programId: string, personId: string, month: string): Promise<number> {
       const [row] = await db
         .select({ n: sql<number>`count(*)::int` })
@@ -197,9 +268,39 @@ export function createDutyRepository(db: Db) {
       await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`duty:${programId}:${personId}:${month}`}, 0))`);
     },
 
+    /** The quota locks of many people in one statement, in id order (the same key as lockPersonQuota). */
+    async lockPeopleQuotas(programId: string, personIds: readonly string[], month: string): Promise<void> {
+      const keys = [...new Set(personIds)].sort().map((personId) => `duty:${programId}:${personId}:${month}`);
+      if (keys.length === 0) return;
+      // unnest yields the keys in the order given, so the locks are taken in that order.
+      await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(${sql.param(keys)}::text[]) AS key`);
+    },
+
     async insertBooking(values: NewBooking): Promise<DutyBooking> {
       const [row] = await db.insert(dutyBookings).values(values).returning();
       return row!;
+    },
+
+    /**
+     * Many bookings in a few statements (5,000 rows each, as one JSON
+     * parameter: PostgreSQL reads it far faster than thousands of bound ones,
+     * as recordMany does for the audit). A row that breaks a constraint
+     * aborts its statement.
+     */
+    async insertBookings(values: readonly Omit<DutyBooking, "id" | "version">[]): Promise<DutyBooking[]> {
+      const inserted: DutyBooking[] = [];
+      for (const chunk of chunks(values, 5000)) {
+        const json = JSON.stringify(chunk);
+        // Every column of duty_bookings in schema order, as drizzle lists them for INSERT … SELECT.
+        const rows = await db
+          .insert(dutyBookings)
+          .select(
+            sql`SELECT gen_random_uuid(), v."slotId", v."programId", v."month", v."personId", v."startAt", v."endAt", v."bookedBy", v."autoAssigned", v."createdAt", v."updatedAt", 1 FROM jsonb_to_recordset(${json}::jsonb) AS v("slotId" uuid, "programId" uuid, "month" text, "personId" uuid, "startAt" timestamptz, "endAt" timestamptz, "bookedBy" uuid, "autoAssigned" boolean, "createdAt" timestamptz, "updatedAt" timestamptz)`,
+          )
+          .returning();
+        inserted.push(...rows);
+      }
+      return inserted;
     },
 
     async findBooking(id: string): Promise<DutyBooking | undefined> {
@@ -225,10 +326,6 @@ export function createDutyRepository(db: Db) {
       await db.delete(dutyBookings).where(eq(dutyBookings.id, id));
     },
 
-    async bookingsOfMonth(programId: string, month: string) {
-      return db.select().from(dutyBookings).where(and(eq(dutyBookings.programId, programId), eq(dutyBookings.month, month)));
-    },
-
     /** Bookings of a program whose slot contains `at`, with the people's skills. */
     async onDutyAt(programId: string, at: Date) {
       return db
@@ -239,31 +336,21 @@ export function createDutyRepository(db: Db) {
         .orderBy(asc(people.name));
     },
 
-    /** Active people eligible for the program; with `personId`, just that person if eligible. */
-    async eligiblePeople(program: DutyProgram, personId?: string) {
-      const base = and(
-        eq(people.active, true),
-        personId ? eq(people.id, personId) : undefined,
-        program.excludedPersonIds.length > 0 ? sql`NOT (${people.id} = ANY(${sql.param(program.excludedPersonIds)}::uuid[]))` : undefined,
-      );
-      if (program.eligibility === "people") {
-        if (program.eligiblePersonIds.length === 0) return [];
-        return db.select().from(people).where(and(base, inArray(people.id, program.eligiblePersonIds))).orderBy(asc(people.name), asc(people.id));
-      }
-      if (program.eligibility === "teams") {
-        if (program.eligibleTeamIds.length === 0) return [];
-        return db
-          .select()
-          .from(people)
-          .where(and(base, inArray(people.id, db.select({ id: teamMembers.personId }).from(teamMembers).where(inArray(teamMembers.teamId, program.eligibleTeamIds)))))
-          .orderBy(asc(people.name), asc(people.id));
-      }
-      return db.select().from(people).where(base).orderBy(asc(people.name), asc(people.id));
+    /** Active people eligible for the program, by name; with `only`, just those of them (one id or many). */
+    async eligiblePeople(program: DutyProgram, only?: string | readonly string[]) {
+      const condition = eligibility(program, only);
+      return condition ? db.select().from(people).where(condition).orderBy(asc(people.name), asc(people.id)) : [];
+    },
+
+    /** Of these people, those still active and eligible, with their training date: what a booking re-checks. */
+    async eligibleAmong(program: DutyProgram, personIds: readonly string[]): Promise<{ id: string; trainedAt: Date | null }[]> {
+      const condition = eligibility(program, personIds);
+      return condition ? db.select({ id: people.id, trainedAt: people.trainedAt }).from(people).where(condition) : [];
     },
 
     /** One person's eligibility: the same rules as eligiblePeople, one row at most. */
     async isEligible(program: DutyProgram, personId: string): Promise<boolean> {
-      return (await this.eligiblePeople(program, personId)).length > 0;
+      return (await this.eligibleAmong(program, [personId])).length > 0;
     },
 
     async ledgerSince(programId: string, fromMonth: string, beforeMonth: string): Promise<Map<string, number>> {
@@ -275,16 +362,53 @@ export function createDutyRepository(db: Db) {
       return new Map(rows.map((r) => [r.personId, r.n]));
     },
 
-    async addToLedger(programId: string, personId: string, month: string, unpopular: number): Promise<void> {
-      await db
-        .insert(dutyFairnessLedger)
-        .values({ programId, personId, month, unpopularCount: unpopular })
-        .onConflictDoUpdate({
-          target: [dutyFairnessLedger.programId, dutyFairnessLedger.personId, dutyFairnessLedger.month],
-          set: { unpopularCount: sql`${dutyFairnessLedger.unpopularCount} + ${unpopular}` },
-        });
+    /** Adds one unpopular slot in the month to each of these people's ledger rows, in one statement. */
+    async addUnpopularToLedger(programId: string, personIds: readonly string[], month: string): Promise<void> {
+      if (personIds.length === 0) return;
+      await db.execute(sql`
+        INSERT INTO ${dutyFairnessLedger} (program_id, person_id, month, unpopular_count)
+        SELECT ${programId}::uuid, person_id, ${month}, 1 FROM unnest(${sql.param([...new Set(personIds)])}::uuid[]) AS person_id
+        ON CONFLICT (program_id, person_id, month) DO UPDATE SET unpopular_count = ${dutyFairnessLedger}.unpopular_count + excluded.unpopular_count`);
     },
   };
+}
+
+/** An id list as one array parameter (a list of thousands is one bind, not thousands). */
+function anyOf(column: typeof people.id, ids: readonly string[]) {
+  return sql`${column} = ANY(${sql.param([...ids])}::uuid[])`;
+}
+
+/** "Active and eligible for the program" (and among `only`) as a condition on people, or undefined when nobody can be. */
+function eligibility(program: DutyProgram, only?: string | readonly string[]) {
+  if (typeof only !== "string" && only?.length === 0) return undefined;
+  const base = and(
+    eq(people.active, true),
+    typeof only === "string" ? eq(people.id, only) : only ? anyOf(people.id, only) : undefined,
+    program.excludedPersonIds.length > 0 ? sql`NOT (${anyOf(people.id, program.excludedPersonIds)})` : undefined,
+  );
+  if (program.eligibility === "people") return program.eligiblePersonIds.length > 0 ? and(base, anyOf(people.id, program.eligiblePersonIds)) : undefined;
+  if (program.eligibility === "teams") {
+    if (program.eligibleTeamIds.length === 0) return undefined;
+    return and(base, sql`${people.id} IN (SELECT ${teamMembers.personId} FROM ${teamMembers} WHERE ${teamMembers.teamId} = ANY(${sql.param(program.eligibleTeamIds)}::uuid[]))`);
+  }
+  return base;
+}
+
+/**
+ * For each wanted (person, [start, end)), the first commitment (shift,
+ * booking) of that person overlapping it, in one statement; people with none
+ * are absent.
+ */
+export async function firstClashes(db: Db, wanted: readonly { personId: string; start: Date; end: Date }[]) {
+  if (wanted.length === 0) return new Map<string, { sourceKind: string; sourceId: string }>();
+  const rows = await db.execute(sql`
+    SELECT DISTINCT ON (w.person_id) w.person_id AS "personId", c.source_kind AS "sourceKind", c.source_id AS "sourceId"
+    FROM unnest(${sql.param(wanted.map((w) => w.personId))}::uuid[], ${sql.param(wanted.map((w) => w.start.toISOString()))}::timestamptz[],
+                ${sql.param(wanted.map((w) => w.end.toISOString()))}::timestamptz[]) AS w(person_id, start_at, end_at)
+    JOIN commitments c ON c.person_id = w.person_id AND c.during && tstzrange(w.start_at, w.end_at, '[)')
+    ORDER BY w.person_id, lower(c.during), c.source_id`);
+  const found = (rows as unknown as { rows: { personId: string; sourceKind: string; sourceId: string }[] }).rows;
+  return new Map(found.map((r) => [r.personId, { sourceKind: r.sourceKind, sourceId: r.sourceId }]));
 }
 
 /** Every commitment (shift, booking) of these people overlapping [from, to), as instants. */

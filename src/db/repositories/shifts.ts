@@ -90,10 +90,11 @@ export function createShiftRepository(db: Db) {
      * constraint's check; with it they queue, and each sees the others'
      * committed rows in its pre-check. Held to the end of the transaction.
      */
-    async lockPeople(personIds: string[]): Promise<void> {
-      for (const id of [...new Set(personIds)].sort()) {
-        await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`commitments:${id}`}, 0))`);
-      }
+    async lockPeople(personIds: readonly string[]): Promise<void> {
+      const keys = [...new Set(personIds)].sort().map((id) => `commitments:${id}`);
+      if (keys.length === 0) return;
+      // One statement however many people (auto-assign locks thousands); unnest yields the keys in the order given.
+      await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(${sql.param(keys)}::text[]) AS key`);
     },
 
     /** Whatever already holds a person over [start, end) (other than `exceptSourceId`). */
@@ -140,6 +141,12 @@ export function createShiftRepository(db: Db) {
 
     async findPatternForUpdate(id: string): Promise<ShiftPattern | undefined> {
       const [row] = await db.select().from(shiftPatterns).where(eq(shiftPatterns.id, id)).for("update");
+      return row;
+    },
+
+    /** Locks the pattern's row, or undefined when it is gone or another transaction holds it (so two instances roll different patterns). */
+    async lockPatternUnlessBusy(id: string): Promise<ShiftPattern | undefined> {
+      const [row] = await db.select().from(shiftPatterns).where(eq(shiftPatterns.id, id)).for("update", { skipLocked: true });
       return row;
     },
 

@@ -1,4 +1,4 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { teamSupportExceptions, teamSupportWindows } from "../schema/index.ts";
 
@@ -36,6 +36,32 @@ export function createSupportHoursRepository(db: Db) {
           .orderBy(asc(teamSupportExceptions.date), asc(teamSupportExceptions.startTime)),
       ]);
       return { windows, exceptions };
+    },
+
+    /** load() for many teams in two statements; a team without rows gets empty lists. */
+    async loadMany(teamIds: readonly string[]): Promise<Map<string, { windows: SupportWindowRow[]; exceptions: SupportExceptionRow[] }>> {
+      const byTeam = new Map<string, { windows: SupportWindowRow[]; exceptions: SupportExceptionRow[] }>(teamIds.map((id) => [id, { windows: [], exceptions: [] }]));
+      if (teamIds.length === 0) return byTeam;
+      const ids = [...teamIds];
+      const windows = await db
+        .select({ teamId: teamSupportWindows.teamId, days: teamSupportWindows.days, startTime: teamSupportWindows.startTime, endTime: teamSupportWindows.endTime })
+        .from(teamSupportWindows)
+        .where(inArray(teamSupportWindows.teamId, ids))
+        .orderBy(asc(teamSupportWindows.startTime), asc(teamSupportWindows.id));
+      const exceptions = await db
+        .select({
+          teamId: teamSupportExceptions.teamId,
+          date: teamSupportExceptions.date,
+          closed: teamSupportExceptions.closed,
+          startTime: teamSupportExceptions.startTime,
+          endTime: teamSupportExceptions.endTime,
+        })
+        .from(teamSupportExceptions)
+        .where(inArray(teamSupportExceptions.teamId, ids))
+        .orderBy(asc(teamSupportExceptions.date), asc(teamSupportExceptions.startTime));
+      for (const { teamId, ...w } of windows) byTeam.get(teamId)!.windows.push(w);
+      for (const { teamId, ...e } of exceptions) byTeam.get(teamId)!.exceptions.push(e);
+      return byTeam;
     },
 
     /** Replaces all windows and exceptions of a team (call inside a transaction). */

@@ -24,8 +24,7 @@ export function createTokenRepository(db: Db) {
         .select({
           tokenId: apiTokens.id,
           lastUsedAt: apiTokens.lastUsedAt,
-          personId: people.id,
-          role: people.role,
+          person: people,
           ledTeamIds: sql<string[]>`coalesce((select array_agg(${teamMembers.teamId}::text) from ${teamMembers} where ${teamMembers.personId} = ${people.id} and ${teamMembers.isLead}), '{}')`,
         })
         .from(apiTokens)

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
-import { getPerson } from "../../../services/people.ts";
+import { getMe } from "../../../services/people.ts";
 import { withEtag } from "../../etag.ts";
 import { Uuid, errorResponses, named } from "../../schemas.ts";
 import { personFields } from "../people/schemas.ts";
@@ -22,8 +22,7 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { tags: ["people"], summary: "The caller", response: { 200: Me, ...errorResponses(401) } } },
     async (request, reply) => {
       const ctx = request.ctx;
-      const person = await getPerson(ctx, ctx.actor.personId);
-      return withEtag(reply, { ...person, ledTeamIds: [...ctx.actor.ledTeamIds] });
+      return withEtag(reply, { ...(await getMe(ctx)), ledTeamIds: [...ctx.actor.ledTeamIds] });
     },
   );
 };
