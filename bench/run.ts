@@ -11,6 +11,7 @@
  *   npm run bench -- api-auth oncall       only what matches: script names, scenario ids (a–j) or keys
  *   npm run bench -- --postgres=postgres://postgres@127.0.0.1:5432/postgres
  *   npm run bench -- --both --update-doc   PGlite, then PostgreSQL (URL as above), then BENCHMARKS.md
+ *   npm run bench -- --doc-only            only rewrite BENCHMARKS.md's tables from the last full runs
  *   --tsx                                  run the server from src/ through tsx instead of building dist/
  *
  * On PostgreSQL every scenario gets a fresh database on that server (created
@@ -56,6 +57,11 @@ const scripts = (await readdir(dir))
   .sort();
 const companyWanted = only.length === 0 || only.some((o) => COMPANY_KEYS.some((k) => k === o || (o.length > 1 && k.includes(o))));
 
+if (flag("doc-only")) {
+  await updateDoc();
+  process.exit(0);
+}
+
 const machine = machineInfo();
 const started = new Date().toISOString();
 const runs: SavedRun[] = [];
@@ -78,11 +84,12 @@ for (const database of databases) {
   if (companyWanted) {
     console.log(`\n== company bench on ${label}${quick ? " (quick)" : ""}`);
     const t0 = performance.now();
+    const runMachine = machineInfo();
     try {
       const elapsed = () => `[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s]`;
       const result = await runCompanyBench({ quick, database, entry, only, log: (line) => console.log(line.startsWith("\n") ? `\n${elapsed()} ${line.slice(1)}` : `${elapsed()} ${line}`) });
-      endLoad(machine);
-      const run: SavedRun = { at: new Date().toISOString(), machine: { ...machine, loadAverage: { ...machine.loadAverage } }, ...result };
+      endLoad(runMachine);
+      const run: SavedRun = { at: new Date().toISOString(), machine: runMachine, ...result };
       runs.push(run);
       for (const s of result.scenarios) {
         if (s.status === "error" || !s.sound || (!quick && s.met === false)) failed++;
@@ -136,7 +143,11 @@ const scriptLines = scriptResults.flatMap((s) => s.measurements.map((m) => `- \`
 await writeFile(`${dir}results.md`, [...runs.map(runMarkdown), ...(scriptLines.length ? ["### Standalone scripts", "", ...scriptLines, ""] : [])].join("\n"));
 console.log(`\nbench/results.json, bench/results.md written`);
 
-if (flag("update-doc")) {
+if (flag("update-doc")) await updateDoc();
+process.exit(failed > 0 ? 1 : 0);
+
+/** Rewrites the generated block of BENCHMARKS.md from the last full run on each database. */
+async function updateDoc(): Promise<void> {
   const saved = async (kind: string) => {
     try {
       return JSON.parse(await readFile(`${dir}results/${kind}.json`, "utf8")) as SavedRun;
@@ -148,7 +159,6 @@ if (flag("update-doc")) {
   await writeFile(doc, replaceGeneratedBlock(await readFile(doc, "utf8"), comparisonMarkdown({ pglite: await saved("pglite"), postgres: await saved("postgres") })));
   console.log("BENCHMARKS.md: tables rewritten from bench/results/pglite.json and bench/results/postgres.json");
 }
-process.exit(failed > 0 ? 1 : 0);
 
 /** A database of its own for one standalone script on the given server, dropped after it. */
 async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {

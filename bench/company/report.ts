@@ -78,17 +78,26 @@ export function seedLine(run: SavedRun): string {
 
 const fmt = (n: number | undefined) => (n === undefined ? "?" : n.toLocaleString("en-US"));
 
-/** Both databases side by side, for BENCHMARKS.md. */
+/** Both databases side by side, for BENCHMARKS.md: the results, then ratios and memory. */
 export function comparisonMarkdown(runs: { pglite?: SavedRun | undefined; postgres?: SavedRun | undefined }): string {
   const ids = [...new Set([...(runs.pglite?.scenarios ?? []), ...(runs.postgres?.scenarios ?? [])].map((s) => s.id))].sort();
   const find = (run: SavedRun | undefined, id: string) => run?.scenarios.find((s) => s.id === id && s.status !== "skipped");
-  const column = (s: ScenarioResult | undefined) => (s ? `${cell(s.summary)}${s.ratio ? ` (${cell(s.ratio)})` : ""}; RSS ${s.rssMb ?? "—"} MB — ${verdict(s)}` : "not run");
+  const result = (s: ScenarioResult | undefined) => (s ? `${cell(s.summary)} — ${verdict(s)}` : "not run");
   const lines = [
     "| | scenario | target | PGlite | PostgreSQL |",
     "|---|---|---|---|---|",
     ...ids.map((id) => {
       const any = find(runs.postgres, id) ?? find(runs.pglite, id)!;
-      return `| (${id}) | ${cell(any.title)} | ${cell(any.target)} | ${column(find(runs.pglite, id))} | ${column(find(runs.postgres, id))} |`;
+      return `| (${id}) | ${cell(any.title)} | ${cell(any.target)} | ${result(find(runs.pglite, id))} | ${result(find(runs.postgres, id))} |`;
+    }),
+    "",
+    "Against its ceiling (throughput: share of (a); single operations: share of their budget), and the largest server RSS while the scenario ran ((a): the ceiling's own process; (j): the whole run):",
+    "",
+    "| | PGlite | PostgreSQL | RSS PGlite | RSS PostgreSQL |",
+    "|---|---|---|---|---|",
+    ...ids.map((id) => {
+      const [l, p] = [find(runs.pglite, id), find(runs.postgres, id)];
+      return `| (${id}) | ${cell(l?.ratio || "—")} | ${cell(p?.ratio || "—")} | ${l?.rssMb ?? "—"} MB | ${p?.rssMb ?? "—"} MB |`;
     }),
     "",
   ];
