@@ -20,7 +20,7 @@ import { monthBounds } from "../../src/domain/duty.ts";
 import { instantToLocal } from "../../src/domain/wallclock.ts";
 import { FEED_RECHECK_MS } from "../../src/services/feeds.ts";
 import { freePort, memoryOf, ROOT, startCeiling, startFakeGoogle, startServer, wrk, type LoadResult, type RunningServer } from "./processes.ts";
-import { ADMIN_TOKEN, FULL, QUICK, personToken, seedCompany, type Company } from "./seed.ts";
+import { ADMIN_TOKEN, FULL, QUICK, personToken, seedCompany } from "./seed.ts";
 
 export type DatabaseChoice = { kind: "pglite" } | { kind: "postgres"; serverUrl: string };
 
@@ -735,5 +735,3 @@ function pgliteVersion(): string {
     return "?";
   }
 }
-
-export type { Company };
