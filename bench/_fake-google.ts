@@ -3,7 +3,7 @@
  * process of its own, so the bench's Rota process shares its event loop with
  * nobody. Prints one JSON line with its URLs, then serves until killed:
  *   GET {inspect}/live?calendarId=…&ids=a,b  → { "live": [true, false] }
- *   GET {inspect}/stats                      → { "calls": n, "writes": n }
+ *   GET {inspect}/stats                      → { "calls": n, "writes": n, "writesByCalendar": { id: n } }
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,7 +19,15 @@ const inspect = createServer((req, res) => {
     const ids = (url.searchParams.get("ids") ?? "").split(",");
     body = { live: ids.map((id) => calendar?.get(id)?.status === "confirmed") };
   } else if (url.pathname === "/stats") {
-    body = { calls: fake.calls.length, writes: fake.calls.filter((c) => c.method !== "GET" && c.path !== "/token").length };
+    const writes = fake.calls.filter((c) => c.method !== "GET" && c.path !== "/token");
+    const writesByCalendar: Record<string, number> = {};
+    for (const call of writes) {
+      const encoded = /^\/calendar\/v3\/calendars\/([^/]+)\//.exec(call.path)?.[1];
+      if (!encoded) continue;
+      const calendar = decodeURIComponent(encoded);
+      writesByCalendar[calendar] = (writesByCalendar[calendar] ?? 0) + 1;
+    }
+    body = { calls: fake.calls.length, writes: writes.length, writesByCalendar };
   }
   res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
 });

@@ -96,7 +96,7 @@ try {
 
   const races: [string, () => Promise<Record<string, unknown>>, (o: any) => boolean][] = [
     ["last-seats", () => lastSeats(world, 40), (o) => o.bookingsInDatabase === o.seats && o.statuses["201"] === o.seats && o.freeSeatsSeenBy.every((f: number) => f === 0)],
-    ["open-swap", () => openSwap(world, 10), (o) => o.accepts["200"] === 1 && o.completes["200"] === 1 && o.shiftOwnerIsWinner && o.shiftsInTeam === 1],
+    ["open-swap", () => openSwap(world, 10), (o) => o.accepts["200"] === 1 && o.completes["200"] === 4 && o.shiftOwnerIsWinner && o.shiftsInTeam === 1],
     ["overrides", () => overrides(world, 10), (o) => o.statuses["201"] === 10 && o.overridesInDatabase === 10 && o.versionBumps === 10 && o.staleAnswers === 0],
     ["if-match", () => ifMatchUpdates(world, 10), (o) => o.people["200"] === 1 && o.teams["200"] === 1 && o.personVersionBumps === 1 && o.teamVersionBumps === 1 && o.personKeptWinner && o.teamKeptWinner],
   ];
