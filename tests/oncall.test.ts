@@ -161,6 +161,31 @@ describe("layered schedules", () => {
     const res = await t.admin.get(`/v1/schedules/${created.body.id}/segments?from=${il("2026-10-19", "09:00")}&to=${il("2026-10-22", "09:00")}`);
     expect(res.body.segments.map((s: any) => s.personId)).toEqual([maya.personId, noa.personId, maya.personId]);
   });
+
+  it("a turn with nobody (null) is a hole the layer below shows through; a layer's start cuts the turn it falls in", async () => {
+    const created = await lead.post("/v1/schedules", {
+      name: "Holes",
+      timeZone: zone,
+      layers: [
+        { name: "Primary", participants: [maya.personId, null], turn: { unit: "days", count: 1 }, handoffTime: "09:00", startDate: "2026-10-19", start: il("2026-10-19", "15:00") },
+        { name: "Backstop", participants: [noa.personId], turn: { unit: "weeks", count: 1 }, handoffTime: "09:00", startDate: "2026-10-19" },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const [primary] = (await t.admin.get(`/v1/schedules/${created.body.id}`)).body.layers;
+    expect(primary.participants).toEqual([maya.personId, null]);
+    expect(primary.start).toBe(il("2026-10-19", "15:00"));
+    const res = await t.admin.get(`/v1/schedules/${created.body.id}/segments?from=${il("2026-10-19", "09:00")}&to=${il("2026-10-22", "09:00")}`);
+    expect(res.body.segments.map((s: any) => [s.personId, s.start])).toEqual([
+      [noa.personId, il("2026-10-19", "09:00")], // before the primary layer's start
+      [maya.personId, il("2026-10-19", "15:00")],
+      [noa.personId, il("2026-10-20", "09:00")], // nobody's turn on the primary
+      [maya.personId, il("2026-10-21", "09:00")],
+    ]);
+    const allNull = await lead.post("/v1/schedules", { name: "Nobody", timeZone: zone, layers: [{ participants: [null], turn: { unit: "days", count: 1 }, handoffTime: "09:00", startDate: "2026-10-19" }] });
+    expect(allNull.status).toBe(422);
+    expect(allNull.body.code).toBe("no_participants");
+  });
 });
 
 describe("GET /v1/oncall", () => {

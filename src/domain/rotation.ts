@@ -42,7 +42,8 @@ import { type CompiledWeekly, type WeeklyWindow, compileWindows, expandWeeklySpa
 export type TurnUnit = "hours" | "days" | "weeks";
 
 export interface Participant {
-  personId: string;
+  /** null: a turn with nobody on from this rotation (an explicit hole; lower layers show through). */
+  personId: string | null;
 }
 
 export interface ParticipantChange {
@@ -60,6 +61,8 @@ export interface Rotation {
   zone: string;
   /** "YYYY-MM-DD" local: the first turn starts at handoffTime on this date. */
   startDate: string;
+  /** Optional instant: nothing from this rotation before it (turns keep their numbers; one in progress is cut). */
+  start?: Date;
   /** Optional instant: the rotation ends here (exclusive). */
   end?: Date;
   /** Weekly windows in `zone`: only inside them is anyone on from this rotation. */
@@ -84,7 +87,7 @@ export interface ShiftSpan {
 
 interface Roster {
   firstTurn: number;
-  personIds: string[];
+  personIds: (string | null)[];
 }
 
 const MAX_TURN_COUNT = 10_000;
@@ -94,6 +97,8 @@ export class CompiledRotation {
   readonly zone: string;
   readonly start: number;
   readonly end: number;
+  /** Nothing before this instant (the rotation's own `start`, or its first handoff). */
+  readonly from: number;
   readonly #clock: ZoneClock;
   readonly #unit: TurnUnit;
   readonly #count: number;
@@ -131,6 +136,13 @@ export class CompiledRotation {
       this.end = instantMs(rotation.end, at("end"));
       if (this.end <= this.start) {
         throw new DomainError("invalid_interval", "end must be after the first handoff", { field: at("end") });
+      }
+    }
+    this.from = this.start;
+    if (rotation.start !== undefined) {
+      this.from = Math.max(this.start, instantMs(rotation.start, at("start")));
+      if (this.end <= this.from) {
+        throw new DomainError("invalid_interval", "end must be after start", { field: at("end") });
       }
     }
 
@@ -208,8 +220,8 @@ export class CompiledRotation {
     return this.handoff(k) === t ? k : k + 1;
   }
 
-  /** Who has turn k (participant changes applied). */
-  personFor(k: number): string {
+  /** Who has turn k (participant changes applied); null: nobody. */
+  personFor(k: number): string | null {
     for (let i = this.#rosters.length - 1; i >= 0; i--) {
       const r = this.#rosters[i]!;
       if (r.firstTurn <= k) return r.personIds[(k - r.firstTurn) % r.personIds.length]!;
@@ -217,17 +229,22 @@ export class CompiledRotation {
     throw new Error("unreachable: roster 0 starts at turn 0");
   }
 
-  /** Whole turns (ignoring restrictions) that overlap the span, each cut only by the rotation end. */
+  /**
+   * Whole turns (ignoring restrictions) that overlap the span, each cut only by
+   * the rotation's start and end. Turns with nobody on are left out.
+   */
   turns(span: Span): ShiftSpan[] {
     const out: ShiftSpan[] = [];
     const until = Math.min(span.end, this.end);
-    if (until <= span.start || until <= this.start) return out;
-    let k = Math.max(0, this.turnAt(span.start));
+    if (until <= span.start || until <= this.from) return out;
+    let k = Math.max(0, this.turnAt(Math.max(span.start, this.from)));
     let start = this.handoff(k);
     while (start < until) {
       const next = this.handoff(k + 1);
       const end = Math.min(next, this.end);
-      if (end > start) out.push({ start, end, personId: this.personFor(k), turn: k });
+      const personId = this.personFor(k);
+      const from = Math.max(start, this.from);
+      if (end > from && personId !== null) out.push({ start: from, end, personId, turn: k });
       k++;
       start = next;
     }
@@ -260,11 +277,15 @@ export class CompiledRotation {
   }
 }
 
-function roster(participants: readonly Participant[] | undefined, field: string): string[] {
+function roster(participants: readonly Participant[] | undefined, field: string): (string | null)[] {
   if (!Array.isArray(participants) || participants.length === 0) {
     throw new DomainError("no_participants", `${field} must list at least one participant`, { field });
   }
+  if (participants.every((p) => p?.personId === null)) {
+    throw new DomainError("no_participants", `${field} must name at least one person (null is a turn with nobody on)`, { field });
+  }
   return participants.map((p: Participant, i: number) => {
+    if (p?.personId === null) return null;
     if (typeof p?.personId !== "string" || p.personId === "") {
       throw new DomainError("invalid_input", `${field}.${i}.personId is required`, { field: `${field}.${i}.personId` });
     }

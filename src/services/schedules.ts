@@ -18,11 +18,13 @@ import { requireWindow } from "./windows.ts";
 
 export interface LayerInput {
   name?: string | undefined;
-  participants: string[];
+  /** null: a turn with nobody on from this layer. */
+  participants: (string | null)[];
   turn: { unit: TurnUnit; count: number };
   handoffTime: string;
   timeZone?: string | null | undefined;
   startDate: string;
+  start?: string | null | undefined;
   end?: string | null | undefined;
   restrictions?: WeeklyWindow[] | undefined;
   participantChanges?: { effectiveFrom: string; participants: string[] }[] | undefined;
@@ -45,6 +47,7 @@ export function rotationOf(rows: LayerRows, schedule: Pick<Schedule, "timeZone">
     handoffTime: layer.handoffTime,
     zone: layer.timeZone ?? schedule.timeZone,
     startDate: layer.startDate,
+    ...(layer.startAt ? { start: layer.startAt } : {}),
     ...(layer.endAt ? { end: layer.endAt } : {}),
     ...(rows.restrictions.length > 0
       ? { restrictions: rows.restrictions.map((r) => ({ days: r.days as Weekday[], start: r.startTime, end: r.endTime })) }
@@ -91,15 +94,18 @@ export async function loadScheduleStates(db: Db, heads: readonly { id: string; t
 
 /** Everyone who takes turns on the schedule, in any layer, now or after a participant change. */
 function participantsOf(layerRows: LayerRows[]): string[] {
-  return [...new Set(layerRows.flatMap((rows) => [...rows.layer.participantIds, ...rows.changes.flatMap((c) => c.participantIds)]))];
+  return [...new Set(layerRows.flatMap((rows) => [...rows.layer.participantIds, ...rows.changes.flatMap((c) => c.participantIds)]))].filter(
+    (id): id is string => id !== null,
+  );
 }
 
 async function validatedLayers(db: Db, layers: LayerInput[], zone: string): Promise<NewLayer[]> {
-  const everyone = [...new Set(layers.flatMap((l) => [...l.participants, ...(l.participantChanges ?? []).flatMap((c) => c.participants)]))];
+  const named = (l: LayerInput) => [...l.participants, ...(l.participantChanges ?? []).flatMap((c) => c.participants)].filter((p): p is string => p !== null);
+  const everyone = [...new Set(layers.flatMap(named))];
   const known = new Set((await createScheduleRepository(db).peopleByIds(everyone)).map((p) => p.id));
   return layers.map((l, i) => {
     const field = `layers.${i}`;
-    const missing = l.participants.find((p) => !known.has(p)) ?? (l.participantChanges ?? []).flatMap((c) => c.participants).find((p) => !known.has(p));
+    const missing = named(l).find((p) => !known.has(p));
     if (missing) throw new DomainError("unknown_person", `No person with id ${missing}`, { field: `${field}.participants` });
     const layerZone = l.timeZone ? validTimeZone(l.timeZone, `${field}.timeZone`) : null;
     const rotation: Rotation = {
@@ -108,6 +114,7 @@ async function validatedLayers(db: Db, layers: LayerInput[], zone: string): Prom
       handoffTime: l.handoffTime,
       zone: layerZone ?? zone,
       startDate: l.startDate,
+      ...(l.start ? { start: new Date(l.start) } : {}),
       ...(l.end ? { end: new Date(l.end) } : {}),
       ...(l.restrictions?.length ? { restrictions: l.restrictions } : {}),
       ...(l.participantChanges?.length
@@ -123,6 +130,7 @@ async function validatedLayers(db: Db, layers: LayerInput[], zone: string): Prom
       handoffTime: l.handoffTime,
       timeZone: layerZone,
       startDate: l.startDate,
+      startAt: l.start ? new Date(l.start) : null,
       endAt: l.end ? new Date(l.end) : null,
       restrictions: (l.restrictions ?? []).map((r) => ({ days: [...r.days], startTime: r.start, endTime: r.end })),
       changes: (l.participantChanges ?? []).map((c) => ({ effectiveFrom: c.effectiveFrom, participantIds: c.participants })),
@@ -140,6 +148,7 @@ export function layerView(rows: LayerRows) {
     handoffTime: layer.handoffTime,
     timeZone: layer.timeZone,
     startDate: layer.startDate,
+    start: layer.startAt,
     end: layer.endAt,
     restrictions: rows.restrictions.map((r) => ({ days: r.days, start: r.startTime, end: r.endTime })),
     participantChanges: rows.changes.map((c) => ({ effectiveFrom: c.effectiveFrom, participants: c.participantIds })),

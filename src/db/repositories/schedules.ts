@@ -26,12 +26,14 @@ export interface LayerRows {
 
 export interface NewLayer {
   name: string;
-  participantIds: string[];
+  /** null: a turn with nobody on. */
+  participantIds: (string | null)[];
   turnUnit: "hours" | "days" | "weeks";
   turnCount: number;
   handoffTime: string;
   timeZone: string | null;
   startDate: string;
+  startAt: Date | null;
   endAt: Date | null;
   restrictions: { days: string[]; startTime: string; endTime: string }[];
   changes: { effectiveFrom: string; participantIds: string[] }[];
@@ -43,8 +45,8 @@ export interface NewLayer {
  * reading the layers of a schedule costs no extra round trip per rotation.
  * text[] because both drivers parse it (uuid[] arrives as a string on some).
  */
-function participantIdsOf(table: typeof scheduleLayerParticipants | typeof scheduleLayerChangeParticipants, parentColumn: AnyColumn, parentId: AnyColumn) {
-  return sql<string[]>`coalesce((SELECT array_agg(${table.personId} ORDER BY ${table.position})::text[] FROM ${table} WHERE ${parentColumn} = ${parentId}), '{}'::text[])`;
+function participantIdsOf<T = string[]>(table: typeof scheduleLayerParticipants | typeof scheduleLayerChangeParticipants, parentColumn: AnyColumn, parentId: AnyColumn) {
+  return sql<T>`coalesce((SELECT array_agg(${table.personId} ORDER BY ${table.position})::text[] FROM ${table} WHERE ${parentColumn} = ${parentId}), '{}'::text[])`;
 }
 
 export function createScheduleRepository(db: Db) {
@@ -112,7 +114,7 @@ export function createScheduleRepository(db: Db) {
       const bySchedule = new Map<string, LayerRows[]>();
       if (scheduleIds.length === 0) return bySchedule;
       const layers = await db
-        .select({ ...getTableColumns(scheduleLayers), participantIds: participantIdsOf(scheduleLayerParticipants, scheduleLayerParticipants.layerId, scheduleLayers.id) })
+        .select({ ...getTableColumns(scheduleLayers), participantIds: participantIdsOf<(string | null)[]>(scheduleLayerParticipants, scheduleLayerParticipants.layerId, scheduleLayers.id) })
         .from(scheduleLayers)
         .where(inArray(scheduleLayers.scheduleId, scheduleIds))
         .orderBy(asc(scheduleLayers.scheduleId), asc(scheduleLayers.position));
@@ -124,7 +126,7 @@ export function createScheduleRepository(db: Db) {
           .select({
             layerId: scheduleLayerChanges.layerId,
             effectiveFrom: scheduleLayerChanges.effectiveFrom,
-            participantIds: participantIdsOf(scheduleLayerChangeParticipants, scheduleLayerChangeParticipants.changeId, scheduleLayerChanges.id),
+            participantIds: participantIdsOf<string[]>(scheduleLayerChangeParticipants, scheduleLayerChangeParticipants.changeId, scheduleLayerChanges.id),
           })
           .from(scheduleLayerChanges)
           .where(inArray(scheduleLayerChanges.layerId, ids))
@@ -191,6 +193,7 @@ export function createScheduleRepository(db: Db) {
             handoffTime: l.handoffTime,
             timeZone: l.timeZone,
             startDate: l.startDate,
+            startAt: l.startAt,
             endAt: l.endAt,
           })
           .returning({ id: scheduleLayers.id });
@@ -225,6 +228,11 @@ export function createScheduleRepository(db: Db) {
     async findOverride(id: string): Promise<ScheduleOverride | undefined> {
       const [row] = await db.select().from(scheduleOverrides).where(eq(scheduleOverrides.id, id));
       return row;
+    },
+
+    async overridesByIds(ids: string[]): Promise<ScheduleOverride[]> {
+      if (ids.length === 0) return [];
+      return db.select().from(scheduleOverrides).where(inArray(scheduleOverrides.id, ids));
     },
 
     async deleteOverride(id: string): Promise<void> {

@@ -40,6 +40,8 @@ export const scheduleLayers = pgTable(
     /** null: the schedule's zone. */
     timeZone: text("time_zone"),
     startDate: date("start_date", { mode: "string" }).notNull(),
+    /** Nothing from the layer before this instant (one that starts mid-turn, as imported layers can). */
+    startAt: instant("start_at"),
     endAt: instant("end_at"),
   },
   (t) => [uniqueIndex("schedule_layers_position_uq").on(t.scheduleId, t.position), check("schedule_layers_turn_positive", sql`${t.turnCount} > 0`)],
@@ -60,15 +62,16 @@ export const scheduleLayerRestrictions = pgTable(
 /**
  * Who takes turns in a layer, in turn order (`position` 0 first). A person
  * may appear twice (two turns per cycle): the key is the position, not the
- * person. People are never deleted (they are deactivated), so the person
- * reference restricts like every other one.
+ * person. A null person is a turn with nobody on (Opsgenie's `none`). People
+ * are never deleted (they are deactivated), so the person reference restricts
+ * like every other one.
  */
 export const scheduleLayerParticipants = pgTable(
   "schedule_layer_participants",
   {
     layerId: uuid("layer_id").notNull().references(() => scheduleLayers.id, { onDelete: "cascade" }),
     position: integer("position").notNull(),
-    personId: uuid("person_id").notNull().references(() => people.id, { onDelete: "restrict" }),
+    personId: uuid("person_id").references(() => people.id, { onDelete: "restrict" }),
   },
   (t) => [primaryKey({ name: "schedule_layer_participants_pk", columns: [t.layerId, t.position] }), index("schedule_layer_participants_person_idx").on(t.personId)],
 );
@@ -143,6 +146,6 @@ export const slackWorkspaces = pgTable(
 
 export type Schedule = typeof schedules.$inferSelect;
 /** A layer as services see it: the row with its participants' ids in turn order. */
-export type ScheduleLayerRow = typeof scheduleLayers.$inferSelect & { participantIds: string[] };
+export type ScheduleLayerRow = typeof scheduleLayers.$inferSelect & { participantIds: (string | null)[] };
 export type ScheduleOverride = typeof scheduleOverrides.$inferSelect;
 export type SlackWorkspace = typeof slackWorkspaces.$inferSelect;

@@ -24,7 +24,11 @@ const LayerInput = named(
   Type.Object(
     {
       name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-      participants: Type.Array(Uuid, { minItems: 1, maxItems: 500, description: "Person ids in rotation order" }),
+      participants: Type.Array(Type.Union([Uuid, Type.Null()]), {
+        minItems: 1,
+        maxItems: 500,
+        description: "Person ids in rotation order; null is a turn with nobody on from this layer (lower layers show through), as Opsgenie's `none`",
+      }),
       turn: Type.Object(
         { unit: StringEnum(["hours", "days", "weeks"] as const), count: Type.Integer({ minimum: 1, maximum: 10000 }) },
         { additionalProperties: false, description: "Days/weeks follow the calendar (a daily turn is 23 h or 25 h across DST); hours are real elapsed time" },
@@ -36,6 +40,11 @@ const LayerInput = named(
       }),
       timeZone: Type.Optional(Type.Union([TimeZoneName, Type.Null()])),
       startDate: LocalDate,
+      start: Type.Optional(
+        Type.Union([Type.String({ format: "date-time" }), Type.Null()], {
+          description: "Nothing from this layer before this instant, though its turns are counted from startDate (a layer that takes over mid-turn)",
+        }),
+      ),
       end: Type.Optional(Type.Union([Type.String({ format: "date-time" }), Type.Null()])),
       restrictions: Type.Optional(Type.Array(WeeklyWindow, { maxItems: 50, description: "Only inside these weekly windows is anyone on from this layer" })),
       participantChanges: Type.Optional(
@@ -54,11 +63,12 @@ const Layer = named(
     {
       id: Uuid,
       name: Type.String(),
-      participants: Type.Array(Uuid),
+      participants: Type.Array(Type.Union([Uuid, Type.Null()])),
       turn: Type.Object({ unit: Type.String(), count: Type.Integer() }),
       handoffTime: Type.String(),
       timeZone: Type.Union([Type.String(), Type.Null()]),
       startDate: Type.String(),
+      start: Type.Union([Instant, Type.Null()]),
       end: Type.Union([Instant, Type.Null()]),
       restrictions: Type.Array(Type.Object({ days: Type.Array(Type.String()), start: Type.String(), end: Type.String() })),
       participantChanges: Type.Array(Type.Object({ effectiveFrom: Type.String(), participants: Type.Array(Uuid) })),
