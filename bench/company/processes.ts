@@ -64,7 +64,9 @@ export interface RunningServer {
  * tsx (no build; cold start and memory then include the TypeScript loader).
  */
 export async function startServer(options: { entry: "dist" | "tsx"; port: number; env: Record<string, string | undefined> }): Promise<RunningServer> {
-  const args = options.entry === "dist" ? [join(ROOT, "dist/server.js")] : ["--import", "tsx", join(ROOT, "src/server.ts")];
+  // BENCH_SERVER_NODE_ARGS: e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under a scenario.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const args = [...nodeArgs, ...(options.entry === "dist" ? [join(ROOT, "dist/server.js")] : ["--import", "tsx", join(ROOT, "src/server.ts")])];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
   const started = performance.now();
