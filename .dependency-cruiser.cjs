@@ -8,6 +8,10 @@
 //
 // src/calendar (iCal text) is like src/slack: pure formatting under services.
 //
+// src/imports reads other systems' exports (PagerDuty, Opsgenie, Grafana OnCall, iCal) into plain
+// layers and overrides and replays their answers against the domain engine: pure, like src/slack;
+// services/imports.ts writes what they produce.
+//
 // src/slack is pure parsing, signature checking and message formatting (luxon and node:crypto
 // only), used by services/slack.ts: it sits beside domain, under services, and may import domain.
 
@@ -30,6 +34,13 @@ module.exports = {
       severity: "error",
       from: { path: "^src/slack/" },
       to: { path: ["^src/(db|http|services)/", "^src/(app|server|config)\\.ts$", FRAMEWORKS] },
+    },
+    {
+      name: "imports-are-pure",
+      comment: "src/imports parses exports and replays them on the domain engine; services/imports.ts resolves people and writes. It may import domain, nothing above it.",
+      severity: "error",
+      from: { path: "^src/imports/" },
+      to: { path: ["^src/(db|http|services|slack|calendar|jobs)/", "^src/(app|server|config)\\.ts$", FRAMEWORKS] },
     },
     {
       name: "calendar-is-formatting",
