@@ -72,6 +72,7 @@ const constraintErrors: Record<string, { code: string; field?: string; message: 
   schedule_layer_change_participants_pk: { code: "conflict", field: "layers", message: "Two writes of the schedule's participant changes crossed; retry" },
   duty_program_teams_pk: { code: "conflict", field: "eligibleTeamIds", message: "Two writes of the program's teams crossed; retry" },
   duty_program_people_pk: { code: "conflict", field: "eligiblePersonIds", message: "Two writes of the program's people crossed; retry" },
+  imported_refs_pk: { code: "conflict", field: "export", message: "Two imports of the same export crossed; retry (the second finds the first's work and changes nothing)" },
   // Ids that name nobody: the services check them first (with the same codes); this is the net.
   schedule_layer_participants_person_id_people_id_fk: { code: "unknown_person", field: "layers", message: "A participant is not a known person" },
   schedule_layer_change_participants_person_id_people_id_fk: { code: "unknown_person", field: "layers", message: "A participant is not a known person" },

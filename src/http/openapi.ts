@@ -90,6 +90,7 @@ export function openApiOptions(publicUrl: string | undefined): SwaggerOptions {
         { name: "on-call", description: "Schedules, rotation layers, overrides, who is on call, Slack" },
         { name: "time off and swaps", description: "Time off requests and approvals, swaps of shifts, duty slots and on-call windows" },
         { name: "tokens", description: "Personal API tokens" },
+        { name: "imports", description: "Moving in from PagerDuty, Opsgenie, Grafana OnCall or an iCal rota, with a replay proof" },
         { name: "audit", description: "Who changed what, when" },
         { name: "meta", description: "Health" },
       ],

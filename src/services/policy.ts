@@ -111,6 +111,8 @@ export interface Resources {
   "calendarTarget.create": { subject: FeedSubjectFacts };
   "calendarTarget.manage": { ownerId: string; subject: FeedSubjectFacts };
   "audit.read": Record<string, never>;
+  /** Moving schedules and people in from another system (POST /v1/imports). */
+  "import.run": Record<string, never>;
   "slack.workspace.manage": Record<string, never>;
 }
 
@@ -332,6 +334,7 @@ const rules: Rules = {
   "calendarTarget.manage": (actor, r) =>
     allowIf(self(actor, r.ownerId) || managesPublication(actor, r.subject), "Only the target's owner, a lead of its subject or an admin may manage this sync target"),
   "audit.read": (actor) => allowIf(isAdmin(actor), "Only an admin may read the audit log"),
+  "import.run": (actor) => allowIf(isAdmin(actor), "Only an admin may import from another system"),
   "slack.workspace.manage": (actor) => allowIf(isAdmin(actor), "Only an admin may manage Slack workspaces"),
 };
 

@@ -24,6 +24,8 @@ export const WINDOW_CAPS = {
   conflicts: 93,
   /** A person's assignments: their timeline on every schedule. */
   assignments: 93,
+  /** An import's replay of the old system's answers, and the iCal events it reads. */
+  imports: 400,
 } as const;
 
 export type WindowedRead = keyof typeof WINDOW_CAPS;

@@ -247,6 +247,15 @@ export async function buildMatrixWorld(t: TestApp): Promise<MatrixWorld> {
     "PATCH /v1/people/{id}": async () => ({ method: "PATCH", url: `/v1/people/${member.personId}`, body: { title: "Agent" } }),
     "DELETE /v1/people/{id}": async () => ({ method: "DELETE", url: `/v1/people/${await freshPerson({ team: team1 })}` }),
     // A fresh email each time: a row that changes nothing needs no right.
+    "POST /v1/imports": async () => ({
+      method: "POST",
+      url: "/v1/imports",
+      body: {
+        from: "ical",
+        export: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matrix//EN\r\nBEGIN:VEVENT\r\nUID:m1@matrix\r\nDTSTAMP:20270101T000000Z\r\nDTSTART:20270104T090000Z\r\nDTEND:20270105T090000Z\r\nSUMMARY:On call\r\nATTENDEE;CN=M:mailto:m1@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        window: { from: "2027-01-04T00:00:00Z", to: "2027-01-11T00:00:00Z" },
+      },
+    }),
     "POST /v1/people/import": async () => ({ method: "POST", url: "/v1/people/import", body: { people: [{ name: unique("Imported"), email: `${unique("imported")}@example.test`, timeZone: ZONE }] } }),
 
     // Teams: team 1, or a fresh team that L1 leads and M1 is in.

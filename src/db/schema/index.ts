@@ -15,3 +15,4 @@ export * from "./swaps.ts";
 export * from "./feeds.ts";
 export * from "./calendar-targets.ts";
 export * from "./sign-in-links.ts";
+export * from "./imports.ts";

@@ -82,6 +82,13 @@ export const statusByCode: Record<string, number> = {
   unsupported_media_type: 415,
   body_too_large: 413,
   too_many_rows: 413,
+  // Imports (POST /v1/imports): the export itself is wrong; `place` points into the file.
+  wrong_system: 422,
+  truncated_export: 422,
+  unknown_field: 422,
+  invalid_export: 422,
+  missing_email: 422,
+  people_missing: 422,
   invalid_rows: 422,
   conflict: 409,
   email_taken: 409,

@@ -4,6 +4,7 @@ import { calendarTargetRoutes } from "./calendar-targets/index.ts";
 import { coverageRoutes } from "./coverage/index.ts";
 import { dutyRoutes } from "./duty/index.ts";
 import { feedRoutes } from "./feeds/index.ts";
+import { importRoutes } from "./imports/index.ts";
 import { meRoutes } from "./me/index.ts";
 import { onCallRoutes } from "./oncall/index.ts";
 import { peopleRoutes } from "./people/index.ts";
@@ -44,5 +45,6 @@ export const v1Routes: readonly FastifyPluginAsyncTypebox[] = [
   swapRoutes,
   feedRoutes,
   calendarTargetRoutes,
+  importRoutes,
   auditRoutes,
 ];
