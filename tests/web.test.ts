@@ -186,7 +186,8 @@ describe.skipIf(!run)("the web app in Chromium", () => {
     await expect.poll(() => row.textContent()).toContain(now);
     // The two-week timeline: Ann and Ben by turns; Ben, a participant, puts himself on call tomorrow 09:00–12:00 (an override).
     await b.page.getByRole("heading", { name: "Escalations: the next two weeks" }).waitFor();
-    expect(await b.page.locator(".timeline .block.layer").count()).toBeGreaterThanOrEqual(14);
+    // The heading can be drawn before the timeline's own request answers: wait for the blocks.
+    await expect.poll(() => b.page.locator(".timeline .block.layer").count()).toBeGreaterThanOrEqual(14);
     const tomorrow = new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(Date.now() + 86_400_000));
     await b.page.getByLabel("From").fill(`${tomorrow}T09:00`);
     await b.page.getByLabel("To").fill(`${tomorrow}T12:00`);
