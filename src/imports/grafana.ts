@@ -6,24 +6,13 @@ import {
   formatLocalDate,
   formatLocalTime,
   parseLocalDate,
-  requireZone,
   weekdayOfDay,
 } from "../domain/wallclock.ts";
 import { WEEKDAYS, type WeeklyWindow } from "../domain/weekly.ts";
-import {
-  type Finding,
-  type FindingKind,
-  ImportError,
-  type ImportErrorCode,
-  type OldAnswer,
-  type OldAnswers,
-  type SourceExport,
-  type SourceLayer,
-  type SourceOverride,
-  type SourcePerson,
-  type SourceSchedule,
-  at,
-} from "./model.ts";
+import { type Finding, type FindingKind, ImportError, type ImportErrorCode, type OldAnswer, type OldAnswers } from "./model.ts";
+import { type SourceExport, type SourceLayer, type SourceOverride, type SourcePerson, type SourceSchedule, at } from "./model.ts";
+import { type Json, expectFile, instant, integer, isObject, list, object, oneOf, onlyKnown, optional, required } from "./json.ts";
+import { string, zoneName, zoneOrNull } from "./json.ts";
 
 /*
  * Grafana OnCall public HTTP API (api/v1) -> Rota. The export file and every
@@ -49,24 +38,18 @@ import {
  *   a gap is read with the offset before the gap (§3.3.5).
  */
 
-type Json = Record<string, unknown>;
 type Reader = { context: TimeContext; findings: Finding[]; users: Map<string, SourcePerson>; used: Set<string> };
 
-const SHIFT_FIELDS = new Set([
+const SHIFT_FIELDS = [
   "id", "team_id", "name", "type", "time_zone", "level", "start", "duration", "rotation_start", "frequency", "interval",
   "until", "week_start", "by_day", "by_month", "by_monthday", "source", "users", "rolling_users",
   "start_rotation_from_user_index",
-]);
+];
 const TYPES = ["single_event", "recurrent_event", "rolling_users", "override"] as const;
 const FREQUENCIES = ["hourly", "daily", "weekly", "monthly"] as const;
 /** iCal weekday names in Rota's order (0 = Monday). */
 const ICAL_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"];
 const MAX_TURNS = 10_000;
-// Keys only the other systems' files have, to name them in wrong_system.
-const OTHER_SYSTEMS: [string, string[]][] = [
-  ["PagerDuty", ["schedule_layers", "oncalls", "rotation_virtual_start", "final_schedule", "escalation_policy"]],
-  ["Opsgenie", ["rotations", "timeRestriction", "ownerTeam", "requestId", "onCallParticipants", "onCallRecipients"]],
-];
 
 interface Shift {
   id: string;
@@ -105,45 +88,15 @@ interface Pattern {
 }
 
 // ---------------------------------------------------------------------------
-// Reading JSON with pointers
+// Reading what only Grafana writes (the shared readers are in json.ts)
 
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const fail = (code: ImportErrorCode, place: string, message: string): never => {
   throw new ImportError(code, place, message);
 };
 
-function object(v: unknown, place: string): Json {
-  return isObject(v) ? v : fail("invalid_export", place, `${place || "the file"} must be an object`);
-}
-
-function required(o: Json, key: string, place: string): unknown {
-  return o[key] === undefined ? fail("truncated_export", at(place, key), `${at(place, key)} is missing`) : o[key];
-}
-
-function string(o: Json, key: string, place: string): string {
-  const v = required(o, key, place);
-  return typeof v === "string" && v !== "" ? v : fail("invalid_export", at(place, key), `${at(place, key)} must be a string`);
-}
-
-function optional<T>(o: Json, key: string, read: (o: Json, key: string) => T): T | null {
-  return o[key] === undefined || o[key] === null ? null : read(o, key);
-}
-
-function integer(o: Json, key: string, place: string, min: number): number {
-  const v = required(o, key, place);
-  return Number.isInteger(v) && (v as number) >= min
-    ? (v as number)
-    : fail("invalid_export", at(place, key), `${at(place, key)} must be a whole number >= ${min}`);
-}
-
 function strings(v: unknown, place: string): string[] {
   if (!Array.isArray(v)) return fail("invalid_export", place, `${place} must be a list of ids`);
   return v.map((s, i) => (typeof s === "string" && s !== "" ? s : fail("invalid_export", at(place, i), `${at(place, i)} must be an id`)));
-}
-
-function oneOf<T extends string>(o: Json, key: string, place: string, values: readonly T[]): T {
-  const v = required(o, key, place);
-  return values.includes(v as T) ? (v as T) : fail("invalid_export", at(place, key), `${at(place, key)} must be one of ${values.join(", ")}`);
 }
 
 /** "yyyy-MM-dd'T'HH:mm:ss" (the reference's format, no offset) as ms of its digits read as UTC. */
@@ -158,34 +111,6 @@ function dateTime(o: Json, key: string, place: string): number {
   }
   if (!m || Number.isNaN(day)) return fail("invalid_export", at(place, key), `${at(place, key)} must be yyyy-MM-ddTHH:mm:ss`);
   return day * DAY_MS + (Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4])) * 1000;
-}
-
-function zoneOf(value: unknown, place: string): string {
-  try {
-    return requireZone(value, place);
-  } catch {
-    return fail("unknown_time_zone", place, `${place}: ${JSON.stringify(value)} is not an IANA time zone`);
-  }
-}
-
-/** Every key up to `depth` levels down (the first items of lists): enough to tell systems apart. */
-function keysOf(v: unknown, depth: number, into = new Set<string>()): Set<string> {
-  if (depth === 0) return into;
-  if (isObject(v)) for (const k of Object.keys(v)) into.add(k);
-  for (const c of Array.isArray(v) ? v.slice(0, 5) : isObject(v) ? Object.values(v) : []) keysOf(c, depth - 1, into);
-  return into;
-}
-
-function rejectOtherSystems(doc: unknown, what: string): void {
-  if (typeof doc === "string") {
-    fail("wrong_system", "", `This is ${/^\s*BEGIN:VCALENDAR/.test(doc) ? "an iCal file" : "text"}, not ${what}`);
-  }
-  const keys = keysOf(doc, 5);
-  for (const [system, markers] of OTHER_SYSTEMS) {
-    const marker = markers.find((k) => keys.has(k));
-    if (marker) fail("wrong_system", "", `This looks like a ${system} file ("${marker}"), not ${what}`);
-  }
-  if (!isObject(doc) && !Array.isArray(doc)) fail("wrong_system", "", `Not ${what}: expected JSON`);
 }
 
 /** A list endpoint's whole body ({count, next, results, ...}) or its `results` array. */
@@ -209,7 +134,7 @@ function page(o: Json, key: string): { items: unknown[]; place: string } {
  * ImportError on a bad file.
  */
 export function parseGrafanaExport(doc: unknown): SourceExport {
-  rejectOtherSystems(doc, "a Grafana OnCall export");
+  expectFile(doc, ["grafana"]);
   if (!isObject(doc) || !("schedules" in doc || "on_call_shifts" in doc)) {
     return fail("wrong_system", "", "Not a Grafana OnCall export: expected {users, schedules, on_call_shifts}");
   }
@@ -240,12 +165,8 @@ function readUsers(list: { items: unknown[]; place: string }): Map<string, Sourc
     const id = string(u, "id", place);
     const text = (key: string) => (typeof u[key] === "string" && u[key] !== "" ? (u[key] as string) : null);
     const email = text("email")?.trim().toLowerCase() ?? null;
-    let timeZone: string | null = null;
-    try {
-      timeZone = requireZone(u.timezone, "timezone");
-    } catch {
-      // a user's own zone never changes who is on call: lenient
-    }
+    // A user's own zone never changes who is on call: lenient.
+    const timeZone = zoneOrNull(u.timezone);
     if (!users.has(id)) users.set(id, { ref: id, email, name: text("name") ?? text("username") ?? email ?? id, timeZone, place });
   });
   return users;
@@ -254,16 +175,14 @@ function readUsers(list: { items: unknown[]; place: string }): Map<string, Sourc
 function readShift(raw: unknown, place: string, r: Reader): Shift {
   const o = object(raw, place);
   const field = (key: string | number, ...more: (string | number)[]) => [key, ...more].reduce<string>((p, k) => at(p, k), place);
-  for (const key of Object.keys(o)) {
-    if (!SHIFT_FIELDS.has(key)) fail("unknown_field", field(key), `${field(key)} is not a field the OnCall API documents for shifts`);
-  }
+  onlyKnown(o, SHIFT_FIELDS, place, "the OnCall API reference for shifts");
   const id = string(o, "id", place);
   const type = oneOf(o, "type", place, TYPES);
   const user = (ref: string, p: string) => (r.users.has(ref) ? ref : fail("invalid_export", p, `${p}: user ${ref} is not in /users`));
-  const users = (optional(o, "users", () => strings(o.users, field("users"))) ?? []).map((u, i) => user(u, field("users", i)));
-  const groups = optional(o, "rolling_users", () => (Array.isArray(o.rolling_users) ? o.rolling_users : fail("invalid_export", field("rolling_users"), `${field("rolling_users")} must be a list of lists`)));
-  const rollingUsers = (groups ?? []).map((g, i) => strings(g, field("rolling_users", i)).map((u, j) => user(u, field("rolling_users", i, j))));
-  const byDay = (optional(o, "by_day", () => strings(o.by_day, field("by_day"))) ?? []).map((d, i) =>
+  const users = strings(o.users ?? [], field("users")).map((u, i) => user(u, field("users", i)));
+  const groups = optional(list, o, "rolling_users", place) ?? [];
+  const rollingUsers = groups.map((g, i) => strings(g, field("rolling_users", i)).map((u, j) => user(u, field("rolling_users", i, j))));
+  const byDay = strings(o.by_day ?? [], field("by_day")).map((d, i) =>
     ICAL_DAYS.includes(d) ? ICAL_DAYS.indexOf(d) : fail("invalid_export", field("by_day", i), `${field("by_day", i)} must be one of ${ICAL_DAYS.join(", ")}`),
   );
   for (const key of ["by_month", "by_monthday"]) {
@@ -273,18 +192,18 @@ function readShift(raw: unknown, place: string, r: Reader): Shift {
   for (const key of ["team_id", "name"]) {
     if (o[key] !== undefined && o[key] !== null && typeof o[key] !== "string") fail("invalid_export", field(key), `${field(key)} must be a string`);
   }
-  const frequency = optional(o, "frequency", () => oneOf(o, "frequency", place, FREQUENCIES));
+  const frequency = optional(oneOf, o, "frequency", place, FREQUENCIES);
   if (frequency === null && (type === "rolling_users" || type === "recurrent_event")) {
     fail("invalid_export", field("frequency"), `${field("frequency")} is required for type ${type}`);
   }
   const start = dateTime(o, "start", place);
-  const rotationStart = optional(o, "rotation_start", () => dateTime(o, "rotation_start", place));
-  const count = (key: string, min: number) => optional(o, key, () => integer(o, key, place, min));
+  const rotationStart = optional(dateTime, o, "rotation_start", place);
+  const count = (key: string, min: number) => optional(integer, o, key, place, min);
   return {
     id,
     name: typeof o.name === "string" && o.name !== "" ? o.name : id,
     type,
-    zone: optional(o, "time_zone", () => zoneOf(o.time_zone, field("time_zone"))),
+    zone: optional(zoneName, o, "time_zone", place),
     level: count("level", Number.MIN_SAFE_INTEGER) ?? 0,
     start,
     duration: integer(o, "duration", place, 1),
@@ -292,8 +211,8 @@ function readShift(raw: unknown, place: string, r: Reader): Shift {
     rotationStart: rotationStart === start ? null : rotationStart,
     frequency,
     interval: count("interval", 1) ?? 1,
-    until: optional(o, "until", () => dateTime(o, "until", place)),
-    weekStart: ICAL_DAYS.indexOf(optional(o, "week_start", () => oneOf(o, "week_start", place, ICAL_DAYS)) ?? "SU"),
+    until: optional(dateTime, o, "until", place),
+    weekStart: ICAL_DAYS.indexOf(optional(oneOf, o, "week_start", place, ICAL_DAYS) ?? "SU"),
     byDay: [...new Set(byDay)].sort((a, b) => a - b),
     monthRules: [o.by_month, o.by_monthday].some((v) => Array.isArray(v) && v.length > 0),
     users,
@@ -322,11 +241,11 @@ function readSchedule(raw: unknown, place: string, shifts: Map<string, Shift>, r
   if (type === "calendar" && o.enable_web_overrides === true) {
     note("not_represented", "web_overrides", at(place, "enable_web_overrides"), `Schedule ${id} takes overrides made in the web UI; the public API does not list them for calendar schedules: not imported`);
   }
-  const zone = o.time_zone === undefined || o.time_zone === null ? "UTC" : zoneOf(o.time_zone, at(place, "time_zone"));
+  const zone = optional(zoneName, o, "time_zone", place) ?? "UTC";
   const ctx: Ctx = { r, scheduleRef: id, web: type === "web", zone };
   const layers: { layer: SourceLayer; level: number }[] = [];
   const overrides: SourceOverride[] = [];
-  const ids = o.shifts === undefined || o.shifts === null ? [] : strings(o.shifts, at(place, "shifts"));
+  const ids = strings(o.shifts ?? [], at(place, "shifts"));
   ids.forEach((shiftId, j) => {
     const shift = shifts.get(shiftId) ?? fail("truncated_export", at(at(place, "shifts"), j), `Shift ${shiftId} is not in /on_call_shifts`);
     referenced.add(shiftId);
@@ -602,7 +521,6 @@ function checkOverlaps(layers: { layer: SourceLayer; level: number }[], override
 // Old answers: GET /api/v1/schedules/{id}/final_shifts
 
 const DATE_PARAM_RE = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}):(\d{2}))?$/;
-const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** A final_shifts query parameter (FinalShiftQueryParamsSerializer: "%Y-%m-%dT%H:%M" or "%Y-%m-%d", UTC). */
 function dateParam(o: Json, key: string, place: string): number {
@@ -618,12 +536,6 @@ function dateParam(o: Json, key: string, place: string): number {
   return day * DAY_MS + (Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * MINUTE_MS;
 }
 
-function instant(o: Json, key: string, place: string): Date {
-  const v = required(o, key, place);
-  const ms = typeof v === "string" && INSTANT_RE.test(v) ? Date.parse(v) : Number.NaN;
-  return Number.isNaN(ms) ? fail("invalid_export", at(place, key), `${at(place, key)} must be a date-time with an offset`) : new Date(ms);
-}
-
 /**
  * Parses final_shifts answers: the endpoint's body, optionally with
  * "schedule_id", "start_date" and "end_date" (the request's path and query)
@@ -631,7 +543,8 @@ function instant(o: Json, key: string, place: string): Date {
  * span; without schedule_id, `scheduleRef` names the schedule.
  */
 export function parseGrafanaOnCalls(doc: unknown, scheduleRef?: string): OldAnswers {
-  rejectOtherSystems(doc, "Grafana OnCall final_shifts answers");
+  expectFile(doc, ["grafana-answers", "grafana"]);
+  if (!isObject(doc) && !Array.isArray(doc)) fail("wrong_system", "", "Not Grafana OnCall final_shifts answers: expected a JSON object or list");
   const windows = new Map<string, { start: Date; end: Date }>();
   const answers: OldAnswer[] = [];
   const bodies = Array.isArray(doc) ? doc.map((b, i) => [b, `/${i}`] as const) : [[doc, ""] as const];
@@ -646,7 +559,7 @@ export function parseGrafanaOnCalls(doc: unknown, scheduleRef?: string): OldAnsw
       const start = instant(entry, "shift_start", p);
       const end = instant(entry, "shift_end", p);
       if (end <= start) fail("invalid_export", at(p, "shift_end"), `${at(p, "shift_end")} must be after shift_start`);
-      return { scheduleRef: ref, personRefs: [string(entry, "user_pk", p)], start, end, place: p };
+      return { scheduleRef: ref, personRefs: [string(entry, "user_pk", p)], start: new Date(start), end: new Date(end), place: p };
     });
     answers.push(...mine);
     windows.set(ref, answerWindow(body, place, mine));

@@ -1,6 +1,6 @@
 import ICAL from "ical.js";
 import { DAY_MS } from "../domain/interval.ts";
-import { TimeContext, type ZoneClock, requireZone } from "../domain/wallclock.ts";
+import { TimeContext, type ZoneClock } from "../domain/wallclock.ts";
 import {
   type Finding,
   ImportError,
@@ -10,6 +10,7 @@ import {
   type SourceOverride,
   type SourcePerson,
 } from "./model.ts";
+import { expectFile, zoneOrNull } from "./json.ts";
 
 /*
  * Any iCal rota (a Google Calendar or Outlook export, a subscribed .ics) as
@@ -469,12 +470,7 @@ function zoneNamed(name: string, reader: Reader): Zone {
 }
 
 function ianaName(tzid: string): string | null {
-  const name = WINDOWS_ZONES[tzid.trim()] ?? tzid;
-  try {
-    return requireZone(name, "tzid");
-  } catch {
-    return null;
-  }
+  return zoneOrNull(WINDOWS_ZONES[tzid.trim()] ?? tzid);
 }
 
 /**
@@ -531,7 +527,8 @@ const CONTENT_LINE = /^[A-Za-z0-9-]+(?:;[A-Za-z0-9-]+=(?:"[^"]*"|[^";:,]*)(?:,(?
 
 function scanLines(text: string): Scan {
   const body = text.replace(/^\uFEFF/, "");
-  if (/^\s*[[{]/.test(body)) throw new ImportError("wrong_system", "line 1", `This is ${jsonKind(body)}, not an iCal calendar`);
+  // Another system's JSON is named; other text gets the line-by-line errors below.
+  expectFile(body, ["ical", "text"], "line 1");
   const logical: { text: string; line: number }[] = [];
   body.split(/\r\n|\n|\r/).forEach((raw, i) => {
     const last = logical[logical.length - 1];
@@ -588,31 +585,6 @@ function parseIcal(text: string): ICAL.Component {
     const index = quoted ? text.split(/\r\n|\n|\r/).findIndex((l) => l.includes(quoted)) : -1;
     throw new ImportError("invalid_export", `line ${index + 1 || 1}`, `Not valid iCal: ${message}`);
   }
-}
-
-/** Names the other systems' JSON (exports or on-call answers) for a helpful wrong_system. */
-function jsonKind(body: string): string {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body);
-  } catch {
-    return "JSON-like text";
-  }
-  const keys = new Set<string>();
-  const walk = (v: unknown, depth: number): void => {
-    if (depth > 4 || v === null || typeof v !== "object") return;
-    for (const [k, child] of Object.entries(v)) {
-      keys.add(k);
-      walk(child, depth + 1);
-    }
-  };
-  walk(doc, 0);
-  const systems: [string, string[]][] = [
-    ["a PagerDuty export", ["schedule_layers", "oncalls", "rotation_turn_length_seconds", "escalation_policy"]],
-    ["an Opsgenie export", ["rotations", "timeRestriction", "ownerTeam", "requestId"]],
-    ["a Grafana OnCall export", ["rolling_users", "on_call_now", "shifts", "ical_url_primary"]],
-  ];
-  return systems.find(([, markers]) => markers.some((m) => keys.has(m)))?.[0] ?? "JSON";
 }
 
 function normalize(text: string): string {

@@ -1,18 +1,10 @@
 import { type Interval, mergeIntervals } from "../domain/interval.ts";
-import { TimeContext, instantToLocal, localToInstant, requireZone } from "../domain/wallclock.ts";
+import { TimeContext, instantToLocal, localToInstant } from "../domain/wallclock.ts";
 import { WEEKDAYS, type WeeklyWindow, expandWeeklyHours } from "../domain/weekly.ts";
-import {
-  type Finding,
-  ImportError,
-  type OldAnswer,
-  type OldAnswers,
-  type SourceExport,
-  type SourceLayer,
-  type SourceOverride,
-  type SourcePerson,
-  type SourceSchedule,
-  at,
-} from "./model.ts";
+import { type Finding, ImportError, type OldAnswer, type OldAnswers, type SourceExport, type SourceLayer } from "./model.ts";
+import { type SourceOverride, type SourcePerson, type SourceSchedule, at } from "./model.ts";
+import { type Json, expectFile, instant, integer, isObject, list, object, objectAt, oneOf, onlyKnown, optional } from "./json.ts";
+import { string, zoneName, zoneOrNull } from "./json.ts";
 
 /*
  * Opsgenie (REST API v2) → Rota. The export is the API's own response bodies
@@ -42,12 +34,11 @@ import {
  *   none), where they are active: overrides are periods of rotation timelines.
  */
 
-type Json = Record<string, unknown>;
-
 const WEEK_MIN = 7 * 1440;
 const OPSGENIE_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 const RECIPIENT_TYPES = ["user", "none", "team", "escalation", "schedule", "group", "all"];
 // Documented fields of the objects that decide who is on call; anything else is refused.
+const REFERENCE = "the Opsgenie API reference";
 const ROTATION_FIELDS = ["id", "name", "startDate", "endDate", "type", "length", "participants", "timeRestriction", "_parent"];
 const RECIPIENT_FIELDS = ["type", "id", "username", "name"];
 const OVERRIDE_FIELDS = ["_parent", "alias", "user", "startDate", "endDate", "rotations"];
@@ -77,7 +68,7 @@ interface Rotation {
 
 /** The export (format above) → people, schedules as layers and overrides, and findings; ImportError for bad input. */
 export function parseOpsgenieExport(doc: unknown): SourceExport {
-  rejectOtherSystems(doc);
+  expectFile(doc, ["opsgenie", "opsgenie-answers"]);
   if (!isObject(doc) || !("schedules" in doc || "users" in doc)) {
     if (isObject(doc) && isObject(doc.data)) {
       throw new ImportError("invalid_export", "", "this is a single Opsgenie API response, not an export: see the export format (users + schedules)");
@@ -85,8 +76,8 @@ export function parseOpsgenieExport(doc: unknown): SourceExport {
     throw new ImportError("wrong_system", "", "not an Opsgenie export: expected an object with users and schedules");
   }
   const reader: Reader = { context: new TimeContext(), findings: [], people: new Map(), idByUsername: new Map() };
-  readUsers(required(doc, "users", ""), "/users", reader);
-  const schedules = list(required(doc, "schedules", ""), "/schedules").map((entry, i) => readSchedule(entry, at("/schedules", i), reader));
+  readUsers(objectAt(doc, "users", ""), "/users", reader);
+  const schedules = list(doc, "schedules", "").map((entry, i) => readSchedule(entry, at("/schedules", i), reader));
   return { system: "opsgenie", people: [...reader.people.values()], schedules, findings: reader.findings };
 }
 
@@ -95,29 +86,27 @@ export function parseOpsgenieExport(doc: unknown): SourceExport {
  * rotation's final periods are the old answers, data.startDate/endDate the window.
  */
 export function parseOpsgenieOnCalls(doc: unknown): OldAnswers {
-  rejectOtherSystems(doc);
+  expectFile(doc, ["opsgenie-answers", "opsgenie"]);
   const bodies = Array.isArray(doc) ? doc : [doc];
   const windows = new Map<string, { start: Date; end: Date }>();
   const answers: OldAnswer[] = [];
   bodies.forEach((raw, i) => {
     const place = Array.isArray(doc) ? `/${i}` : "";
-    const body = object(raw, place, "a schedule timeline response");
+    const body = object(raw, place);
     if (!("data" in body) && "schedules" in body) throw new ImportError("invalid_export", place, "this is an Opsgenie export, not timeline answers");
     const dataPlace = at(place, "data");
-    const data = object(required(body, "data", place), dataPlace, "the timeline");
-    const parent = object(required(data, "_parent", dataPlace), at(dataPlace, "_parent"), "the timeline's schedule");
-    const scheduleRef = text(required(parent, "id", at(dataPlace, "_parent")), at(at(dataPlace, "_parent"), "id"));
+    const data = objectAt(body, "data", place);
+    const scheduleRef = string(objectAt(data, "_parent", dataPlace), "id", at(dataPlace, "_parent"));
     if (windows.has(scheduleRef)) throw new ImportError("invalid_export", dataPlace, `a second timeline for schedule ${scheduleRef}`);
     windows.set(scheduleRef, span(data, dataPlace));
     const finalPlace = at(dataPlace, "finalTimeline");
-    const rotations = list(required(object(required(data, "finalTimeline", dataPlace), finalPlace, "finalTimeline"), "rotations", finalPlace), at(finalPlace, "rotations"));
-    rotations.forEach((rawRotation, j) => {
+    list(objectAt(data, "finalTimeline", dataPlace), "rotations", finalPlace).forEach((rawRotation, j) => {
       const rotationPlace = at(at(finalPlace, "rotations"), j);
-      const periods = object(rawRotation, rotationPlace, "a timeline rotation").periods ?? [];
-      list(periods, at(rotationPlace, "periods")).forEach((rawPeriod, k) => {
+      const periods = optional(list, object(rawRotation, rotationPlace), "periods", rotationPlace) ?? [];
+      periods.forEach((rawPeriod, k) => {
         const periodPlace = at(at(rotationPlace, "periods"), k);
-        const period = object(rawPeriod, periodPlace, "a period");
-        answers.push({ scheduleRef, personRefs: recipientRefs(period.recipient, at(periodPlace, "recipient")), ...span(period, periodPlace), place: periodPlace });
+        const period = object(rawPeriod, periodPlace);
+        answers.push({ scheduleRef, personRefs: recipientRefs(period, periodPlace), ...span(period, periodPlace), place: periodPlace });
       });
     });
   });
@@ -125,22 +114,29 @@ export function parseOpsgenieOnCalls(doc: unknown): OldAnswers {
 }
 
 /** A user is their id; nobody (`none`, or no recipient) is empty; a team or escalation keeps its type so it never matches a person. */
-function recipientRefs(raw: unknown, place: string): string[] {
-  if (raw === undefined || raw === null) return [];
-  const recipient = object(raw, place, "a recipient");
-  const type = text(required(recipient, "type", place), at(place, "type"));
+function recipientRefs(period: Json, place: string): string[] {
+  const recipient = optional(objectAt, period, "recipient", place);
+  if (recipient === null) return [];
+  const type = string(recipient, "type", at(place, "recipient"));
   if (type === "none") return [];
-  const id = text(required(recipient, "id", place), at(place, "id"));
+  const id = string(recipient, "id", at(place, "recipient"));
   return [type === "user" ? id : `${type}:${id}`];
+}
+
+/** startDate..endDate (ISO 8601 with an offset, as the API writes them: "2017-01-15T08:00:00+02:00"). */
+function span(o: Json, place: string): { start: Date; end: Date } {
+  const start = instant(o, "startDate", place);
+  const end = instant(o, "endDate", place);
+  if (end <= start) throw new ImportError("invalid_export", at(place, "endDate"), "endDate must be after startDate");
+  return { start: new Date(start), end: new Date(end) };
 }
 
 // ---------------------------------------------------------------------------
 // Users and schedules
 
 /** Lenient: users never decide who is on call, so odd entries are skipped rather than refused. */
-function readUsers(raw: unknown, place: string, reader: Reader): void {
-  const users = list(required(object(raw, place, "the GET /v2/users response"), "data", place), at(place, "data"));
-  users.forEach((user, i) => {
+function readUsers(body: Json, place: string, reader: Reader): void {
+  list(body, "data", place).forEach((user, i) => {
     if (!isObject(user) || typeof user.id !== "string") return;
     const email = typeof user.username === "string" && user.username !== "" ? user.username.toLowerCase() : null;
     const name = typeof user.fullName === "string" && user.fullName !== "" ? user.fullName : (email ?? user.id);
@@ -150,12 +146,12 @@ function readUsers(raw: unknown, place: string, reader: Reader): void {
 }
 
 function readSchedule(raw: unknown, place: string, reader: Reader): SourceSchedule {
-  const entry = object(raw, place, "a schedule entry");
+  const entry = object(raw, place);
   const bodyPlace = at(place, "schedule");
   const dataPlace = at(bodyPlace, "data");
-  const data = object(required(object(required(entry, "schedule", place), bodyPlace, "the GET schedule response"), "data", bodyPlace), dataPlace, "the schedule");
-  const ref = text(required(data, "id", dataPlace), at(dataPlace, "id"));
-  const timeZone = zone(required(data, "timezone", dataPlace), at(dataPlace, "timezone"));
+  const data = objectAt(objectAt(entry, "schedule", place), "data", bodyPlace);
+  const ref = string(data, "id", dataPlace);
+  const timeZone = zoneName(data, "timezone", dataPlace);
   const note = (finding: Omit<Finding, "scheduleRef">) => reader.findings.push({ ...finding, scheduleRef: ref });
   if (data.enabled === false) {
     note({
@@ -166,12 +162,12 @@ function readSchedule(raw: unknown, place: string, reader: Reader): SourceSchedu
     });
   }
   const rotationsPlace = at(dataPlace, "rotations");
-  const rotations = list(required(data, "rotations", dataPlace), rotationsPlace).map((r, j) =>
+  const rotations = list(data, "rotations", dataPlace).map((r, j) =>
     readRotation(r, at(rotationsPlace, j), j, timeZone, reader, note),
   );
   flagConcurrency(rotations, note);
   const overridesPlace = at(place, "overrides");
-  const overrides = list(required(object(required(entry, "overrides", place), overridesPlace, "the GET overrides response"), "data", overridesPlace), at(overridesPlace, "data"))
+  const overrides = list(objectAt(entry, "overrides", place), "data", overridesPlace)
     .flatMap((o, k) => readOverride(o, at(at(overridesPlace, "data"), k), rotations, reader, note));
   return {
     ref,
@@ -187,22 +183,22 @@ function readSchedule(raw: unknown, place: string, reader: Reader): SourceSchedu
 type Note = (finding: Omit<Finding, "scheduleRef">) => void;
 
 function readRotation(raw: unknown, place: string, index: number, timeZone: string, reader: Reader, note: Note): Rotation {
-  const rotation = object(raw, place, "a rotation");
-  onlyDocumented(rotation, ROTATION_FIELDS, place);
-  const start = instant(required(rotation, "startDate", place), at(place, "startDate"));
-  if (start.getTime() % 60_000 !== 0) throw new ImportError("invalid_export", at(place, "startDate"), "a rotation starts on a whole minute (Opsgenie keeps :00 or :30)");
-  const end = rotation.endDate === undefined || rotation.endDate === null ? undefined : instant(rotation.endDate, at(place, "endDate"));
-  if (end !== undefined && end <= start) throw new ImportError("invalid_export", at(place, "endDate"), "endDate must be after startDate");
-  const type = oneOf(required(rotation, "type", place), ["hourly", "daily", "weekly"], at(place, "type"));
-  const count = rotation.length === undefined ? 1 : integer(rotation.length, at(place, "length"), 1, 10_000);
+  const rotation = object(raw, place);
+  onlyKnown(rotation, ROTATION_FIELDS, place, REFERENCE);
+  const start = instant(rotation, "startDate", place);
+  if (start % 60_000 !== 0) throw new ImportError("invalid_export", at(place, "startDate"), "a rotation starts on a whole minute (Opsgenie keeps :00 or :30)");
+  const end = optional(instant, rotation, "endDate", place);
+  if (end !== null && end <= start) throw new ImportError("invalid_export", at(place, "endDate"), "endDate must be after startDate");
+  const type = oneOf(rotation, "type", place, ["hourly", "daily", "weekly"]);
+  const count = rotation.length === undefined ? 1 : integer(rotation, "length", place, 1, 10_000);
   const participantsPlace = at(place, "participants");
-  const raws = list(required(rotation, "participants", place), participantsPlace);
+  const raws = list(rotation, "participants", place);
   if (raws.length === 0) throw new ImportError("invalid_export", participantsPlace, "a rotation needs at least one participant");
   const participants = raws.map((p, k) => readParticipant(p, at(participantsPlace, k), reader, note));
-  const { windows, week } = readTimeRestriction(rotation.timeRestriction, at(place, "timeRestriction"));
-  const local = instantToLocal(start, timeZone, reader.context);
+  const { windows, week } = readTimeRestriction(optional(objectAt, rotation, "timeRestriction", place), at(place, "timeRestriction"));
+  const local = instantToLocal(new Date(start), timeZone, reader.context);
   // Only a start in the second pass of a fall-back hour resolves elsewhere: `start` keeps the first turn exact.
-  const ambiguous = localToInstant(local, "start", reader.context).getTime() !== start.getTime();
+  const ambiguous = localToInstant(local, "start", reader.context).getTime() !== start;
   if (ambiguous && type === "hourly") {
     note({
       kind: "approximated",
@@ -222,17 +218,17 @@ function readRotation(raw: unknown, place: string, index: number, timeZone: stri
     handoffTime: local.time,
     startDate: local.date,
     timeZone,
-    ...(ambiguous ? { start } : {}),
-    ...(end ? { end } : {}),
+    ...(ambiguous ? { start: new Date(start) } : {}),
+    ...(end !== null ? { end: new Date(end) } : {}),
     ...(windows ? { restrictions: windows } : {}),
   };
-  return { id, name, layer, from: start.getTime(), to: end?.getTime() ?? Number.POSITIVE_INFINITY, week };
+  return { id, name, layer, from: start, to: end ?? Number.POSITIVE_INFINITY, week };
 }
 
 function readParticipant(raw: unknown, place: string, reader: Reader, note: Note): string | null {
-  const participant = object(raw, place, "a participant");
-  onlyDocumented(participant, RECIPIENT_FIELDS, place);
-  const type = oneOf(required(participant, "type", place), RECIPIENT_TYPES, at(place, "type"));
+  const participant = object(raw, place);
+  onlyKnown(participant, RECIPIENT_FIELDS, place, REFERENCE);
+  const type = oneOf(participant, "type", place, RECIPIENT_TYPES);
   if (type === "user") return personRef(participant, place, reader);
   if (type === "none") {
     note({ kind: "note", code: "none_participant", place, message: "turns of `none` become an explicit gap" });
@@ -260,14 +256,13 @@ function personRef(recipient: Json, place: string, reader: Reader): string {
 // ---------------------------------------------------------------------------
 // Time restrictions → weekly windows (at most 24 h each, in the schedule zone)
 
-function readTimeRestriction(raw: unknown, place: string): { windows?: WeeklyWindow[]; week: [number, number][] } {
-  if (raw === undefined || raw === null) return { week: [[0, WEEK_MIN]] };
-  const restriction = object(raw, place, "a time restriction");
-  const type = oneOf(required(restriction, "type", place), ["time-of-day", "weekday-and-time-of-day"], at(place, "type"));
+function readTimeRestriction(restriction: Json | null, place: string): { windows?: WeeklyWindow[]; week: [number, number][] } {
+  if (restriction === null) return { week: [[0, WEEK_MIN]] };
+  const type = oneOf(restriction, "type", place, ["time-of-day", "weekday-and-time-of-day"]);
   if (type === "time-of-day") {
-    onlyDocumented(restriction, ["type", "restriction"], place);
-    const daily = object(required(restriction, "restriction", place), at(place, "restriction"), "a time-of-day restriction");
-    onlyDocumented(daily, TIME_OF_DAY_FIELDS, at(place, "restriction"));
+    onlyKnown(restriction, ["type", "restriction"], place, REFERENCE);
+    const daily = objectAt(restriction, "restriction", place);
+    onlyKnown(daily, TIME_OF_DAY_FIELDS, at(place, "restriction"), REFERENCE);
     const start = minutes(daily, "start", at(place, "restriction"));
     const end = minutes(daily, "end", at(place, "restriction"));
     // end <= start runs into the next day, equal is the whole day: Rota's window rule exactly.
@@ -277,15 +272,15 @@ function readTimeRestriction(raw: unknown, place: string): { windows?: WeeklyWin
       week: WEEKDAYS.map((_, d) => [d * 1440 + start, d * 1440 + start + length]),
     };
   }
-  onlyDocumented(restriction, ["type", "restrictions"], place);
-  const intervals = list(required(restriction, "restrictions", place), at(place, "restrictions"));
+  onlyKnown(restriction, ["type", "restrictions"], place, REFERENCE);
+  const intervals = list(restriction, "restrictions", place);
   if (intervals.length === 0) throw new ImportError("invalid_export", at(place, "restrictions"), "a weekday restriction needs at least one interval");
   const week = intervals.map((r, i): [number, number] => {
     const itemPlace = at(at(place, "restrictions"), i);
-    const item = object(r, itemPlace, "a weekday restriction");
-    onlyDocumented(item, WEEKDAY_TIME_FIELDS, itemPlace);
-    const start = OPSGENIE_DAYS.indexOf(oneOf(required(item, "startDay", itemPlace), OPSGENIE_DAYS, at(itemPlace, "startDay"))) * 1440 + minutes(item, "start", itemPlace);
-    const end = OPSGENIE_DAYS.indexOf(oneOf(required(item, "endDay", itemPlace), OPSGENIE_DAYS, at(itemPlace, "endDay"))) * 1440 + minutes(item, "end", itemPlace);
+    const item = object(r, itemPlace);
+    onlyKnown(item, WEEKDAY_TIME_FIELDS, itemPlace, REFERENCE);
+    const start = OPSGENIE_DAYS.indexOf(oneOf(item, "startDay", itemPlace, OPSGENIE_DAYS)) * 1440 + minutes(item, "start", itemPlace);
+    const end = OPSGENIE_DAYS.indexOf(oneOf(item, "endDay", itemPlace, OPSGENIE_DAYS)) * 1440 + minutes(item, "end", itemPlace);
     // An interval ending where it starts is read as the whole week (NOTES.md).
     return [start, start + ((end - start + WEEK_MIN) % WEEK_MIN || WEEK_MIN)];
   });
@@ -311,7 +306,7 @@ function weeklyWindows(week: [number, number][]): WeeklyWindow[] {
 }
 
 function minutes(item: Json, edge: "start" | "end", place: string): number {
-  return integer(required(item, `${edge}Hour`, place), at(place, `${edge}Hour`), 0, 23) * 60 + integer(required(item, `${edge}Min`, place), at(place, `${edge}Min`), 0, 59);
+  return integer(item, `${edge}Hour`, place, 0, 23) * 60 + integer(item, `${edge}Min`, place, 0, 59);
 }
 
 function clock(minuteOfDay: number): string {
@@ -346,14 +341,14 @@ function weeksOverlap(a: [number, number][], b: [number, number][]): boolean {
 // Overrides
 
 function readOverride(raw: unknown, place: string, rotations: Rotation[], reader: Reader, note: Note): SourceOverride[] {
-  const override = object(raw, place, "an override");
-  onlyDocumented(override, OVERRIDE_FIELDS, place);
-  const alias = text(required(override, "alias", place), at(place, "alias"));
+  const override = object(raw, place);
+  onlyKnown(override, OVERRIDE_FIELDS, place, REFERENCE);
+  const alias = string(override, "alias", place);
   const { start, end } = span(override, place);
   const userPlace = at(place, "user");
-  const user = object(required(override, "user", place), userPlace, "the override's user");
-  onlyDocumented(user, OVERRIDE_USER_FIELDS, userPlace);
-  const type = oneOf(required(user, "type", userPlace), RECIPIENT_TYPES, at(userPlace, "type"));
+  const user = objectAt(override, "user", place);
+  onlyKnown(user, OVERRIDE_USER_FIELDS, userPlace, REFERENCE);
+  const type = oneOf(user, "type", userPlace, RECIPIENT_TYPES);
   if (type !== "user") {
     note({
       kind: "not_represented",
@@ -364,7 +359,7 @@ function readOverride(raw: unknown, place: string, rotations: Rotation[], reader
     return [];
   }
   const who = personRef(user, userPlace, reader);
-  const named = override.rotations === undefined || override.rotations === null ? [] : list(override.rotations, at(place, "rotations"));
+  const named = optional(list, override, "rotations", place) ?? [];
   const targets = named.length === 0 ? rotations : named.map((r, i) => findRotation(r, at(at(place, "rotations"), i), rotations));
   const spans = activeSpans(targets, start, end, reader.context);
   const names = targets.map((r) => `"${r.layer.name}"`).join(", ");
@@ -390,8 +385,8 @@ function readOverride(raw: unknown, place: string, rotations: Rotation[], reader
 }
 
 function findRotation(raw: unknown, place: string, rotations: Rotation[]): Rotation {
-  const ref = object(raw, place, "a rotation reference");
-  onlyDocumented(ref, ["id", "name"], place);
+  const ref = object(raw, place);
+  onlyKnown(ref, ["id", "name"], place, REFERENCE);
   const found = rotations.find((r) => (typeof ref.id === "string" ? r.id === ref.id : r.name === ref.name));
   if (found === undefined) throw new ImportError("invalid_export", place, "the override names a rotation this schedule does not have");
   return found;
@@ -408,112 +403,4 @@ function activeSpans(rotations: Rotation[], start: Date, end: Date, context: Tim
     return layer.restrictions ? expandWeeklyHours({ zone: layer.timeZone, windows: layer.restrictions }, window, context) : [{ start: window.from, end: window.to }];
   });
   return mergeIntervals(pieces);
-}
-
-// ---------------------------------------------------------------------------
-// Other systems' files
-
-/** Keys that only another system's export or answers have (PagerDuty REST v2, Grafana OnCall API v1). */
-const MARKERS: [string, string[]][] = [
-  ["PagerDuty", ["schedule_layers", "final_schedule", "rendered_schedule_entries", "oncalls", "escalation_policy", "rotation_turn_length_seconds", "rotation_virtual_start"]],
-  ["Grafana OnCall", ["rolling_users", "on_call_now", "ical_url_primary", "ical_url_overrides", "shift_start", "user_pk", "priority_level", "by_day", "start_rotation_from_user_index", "week_start"]],
-];
-
-function rejectOtherSystems(doc: unknown): void {
-  if (typeof doc === "string") {
-    const what = /^\s*BEGIN:VCALENDAR/i.test(doc) ? "an iCal calendar" : "text";
-    throw new ImportError("wrong_system", "", `this is ${what}, not Opsgenie JSON`);
-  }
-  const keys = keysNear(doc, 3);
-  for (const [system, markers] of MARKERS) {
-    if (markers.some((m) => keys.has(m))) throw new ImportError("wrong_system", "", `this looks like ${system}'s data, not Opsgenie's`);
-  }
-}
-
-/** Object keys down to `depth` levels (the first few items of each list), enough to tell the systems apart. */
-function keysNear(value: unknown, depth: number, into = new Set<string>()): Set<string> {
-  if (depth < 0) return into;
-  const children = Array.isArray(value) ? value.slice(0, 3) : isObject(value) ? Object.values(value) : [];
-  if (isObject(value)) for (const key of Object.keys(value)) into.add(key);
-  for (const child of children) keysNear(child, Array.isArray(value) ? depth : depth - 1, into);
-  return into;
-}
-
-// ---------------------------------------------------------------------------
-// Checked access (ImportError with the JSON pointer)
-
-function isObject(value: unknown): value is Json {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function object(value: unknown, place: string, what: string): Json {
-  if (!isObject(value)) throw new ImportError("invalid_export", place, `${what} must be an object`);
-  return value;
-}
-
-function list(value: unknown, place: string): unknown[] {
-  if (!Array.isArray(value)) throw new ImportError("invalid_export", place, "must be a list");
-  return value;
-}
-
-/** A missing required member means the file was cut off or built wrong. */
-function required(value: Json, key: string, place: string): unknown {
-  if (value[key] === undefined) throw new ImportError("truncated_export", at(place, key), `${key} is missing`);
-  return value[key];
-}
-
-function onlyDocumented(value: Json, fields: readonly string[], place: string): void {
-  const unknown = Object.keys(value).find((key) => !fields.includes(key));
-  if (unknown !== undefined) {
-    throw new ImportError("unknown_field", at(place, unknown), `${unknown} is not in the Opsgenie API reference; it could change who is on call, so it is not ignored`);
-  }
-}
-
-function text(value: unknown, place: string): string {
-  if (typeof value !== "string" || value === "") throw new ImportError("invalid_export", place, "must be a non-empty string");
-  return value;
-}
-
-function oneOf(value: unknown, allowed: readonly string[], place: string): string {
-  if (typeof value !== "string" || !allowed.includes(value)) throw new ImportError("invalid_export", place, `must be one of ${allowed.join(", ")}`);
-  return value;
-}
-
-function integer(value: unknown, place: string, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    throw new ImportError("invalid_export", place, `must be a whole number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-/** ISO 8601 with an offset, as the API writes it ("2017-01-15T08:00:00+02:00", "…Z", "….150Z"). */
-function instant(value: unknown, place: string): Date {
-  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-  const date = typeof value === "string" && iso.test(value) ? new Date(value) : new Date(Number.NaN);
-  if (Number.isNaN(date.getTime())) throw new ImportError("invalid_export", place, "must be a date-time with an offset, e.g. 2017-01-15T08:00:00+02:00");
-  return date;
-}
-
-function span(value: Json, place: string): { start: Date; end: Date } {
-  const start = instant(required(value, "startDate", place), at(place, "startDate"));
-  const end = instant(required(value, "endDate", place), at(place, "endDate"));
-  if (end <= start) throw new ImportError("invalid_export", at(place, "endDate"), "endDate must be after startDate");
-  return { start, end };
-}
-
-function zone(value: unknown, place: string): string {
-  if (typeof value !== "string") throw new ImportError("invalid_export", place, "must be a time zone name");
-  try {
-    return requireZone(value, place);
-  } catch {
-    throw new ImportError("unknown_time_zone", place, `${value} is not an IANA time zone`);
-  }
-}
-
-function zoneOrNull(value: unknown): string | null {
-  try {
-    return typeof value === "string" ? requireZone(value, "timeZone") : null;
-  } catch {
-    return null;
-  }
 }

@@ -1,8 +1,10 @@
 import { DAY_MS, HOUR_MS, MINUTE_MS } from "../domain/interval.ts";
-import { TimeContext, type ZoneClock, formatLocalDate, formatLocalTime, requireZone } from "../domain/wallclock.ts";
+import { TimeContext, type ZoneClock, formatLocalDate, formatLocalTime } from "../domain/wallclock.ts";
 import { WEEKDAYS, type WeeklyWindow } from "../domain/weekly.ts";
 import { type Finding, ImportError, type OldAnswer, type OldAnswers, type SourceExport, type SourceLayer } from "./model.ts";
-import { type SourceOverride, type SourcePerson, type SourceSchedule, type SourceSystem, at } from "./model.ts";
+import { type SourceOverride, type SourcePerson, type SourceSchedule, at } from "./model.ts";
+import { type Json, expectFile, instant, integer, invalid, isObject, list, object, objectAt, onlyKnown, optional } from "./json.ts";
+import { string, zoneName, zoneOrNull } from "./json.ts";
 
 /*
  * PagerDuty REST API v2 -> Rota. The export file and every assumption are in
@@ -28,140 +30,26 @@ import { type SourceOverride, type SourcePerson, type SourceSchedule, type Sourc
  *   time_zone parameter of the request", default: the schedule's zone).
  */
 
-type Json = Record<string, unknown>;
-
 export interface PagerDutyImportOptions {
   /** Layers that ended before this instant are skipped (default: now). */
   now?: Date;
 }
 
 // Fields the API reference documents; anything else on these objects could change who is on call.
+const REFERENCE = "the PagerDuty API reference";
 const REFERENCE_FIELDS = ["id", "type", "summary", "self", "html_url"];
 // prettier-ignore
-const LAYER_FIELDS = new Set([
+const LAYER_FIELDS = [
   "id", "name", "start", "end", "users", "restrictions", "rotation_virtual_start", "rotation_turn_length_seconds",
   "rendered_schedule_entries", "rendered_coverage_percentage",
-]);
-const LAYER_USER_FIELDS = new Set(["user"]);
-const RESTRICTION_FIELDS = new Set(["type", "duration_seconds", "start_time_of_day", "start_day_of_week"]);
+];
+const LAYER_USER_FIELDS = ["user"];
+const RESTRICTION_FIELDS = ["type", "duration_seconds", "start_time_of_day", "start_day_of_week"];
 // `time_zone` appears in the reference's own request example for overrides.
-const OVERRIDE_FIELDS = new Set([...REFERENCE_FIELDS, "start", "end", "user", "time_zone"]);
+const OVERRIDE_FIELDS = [...REFERENCE_FIELDS, "start", "end", "user", "time_zone"];
 
 const WEEK_S = 7 * 86_400;
 const DAY_S = 86_400;
-
-// Keys only other systems' exports have (Opsgenie, Grafana OnCall), to name them in wrong_system.
-const OTHER_SYSTEMS: [SourceSystem, string[]][] = [
-  ["opsgenie", ["rotations", "timeRestriction", "ownerTeam", "requestId", "timezone"]],
-  ["grafana", ["rolling_users", "on_call_now", "shifts", "by_day", "frequency", "ical_url_primary"]],
-];
-const PAGERDUTY_KEYS = ["schedule_layers", "oncalls", "final_schedule", "rotation_virtual_start"];
-
-// ---------------------------------------------------------------------------
-// Reading JSON with pointers
-
-/** invalid_export naming the place: `${place} ${what}`. */
-const invalid = (place: string, what: string) => new ImportError("invalid_export", place, `${place || "the file"} ${what}`);
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
-function object(v: unknown, place: string): Json {
-  if (!isObject(v)) throw invalid(place, "must be an object");
-  return v;
-}
-
-function required(o: Json, key: string, place: string): unknown {
-  if (o[key] === undefined) throw new ImportError("truncated_export", at(place, key), `${at(place, key)} is missing`);
-  return o[key];
-}
-
-function string(o: Json, key: string, place: string): string {
-  const v = required(o, key, place);
-  if (typeof v !== "string" || v === "") throw invalid(at(place, key), "must be a string");
-  return v;
-}
-
-function optionalString(o: Json, key: string, place: string): string | null {
-  return o[key] === undefined || o[key] === null ? null : string(o, key, place);
-}
-
-function integer(o: Json, key: string, place: string, min: number, max: number): number {
-  const v = required(o, key, place);
-  if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) {
-    throw invalid(at(place, key), `must be a whole number ${min}..${max}`);
-  }
-  return v as number;
-}
-
-function list(o: Json, key: string, place: string): unknown[] {
-  const v = required(o, key, place);
-  if (!Array.isArray(v)) throw invalid(at(place, key), "must be a list");
-  return v;
-}
-
-// ISO 8601 with an offset, as the API writes every date-time ("2015-11-06T20:00:00-05:00").
-const INSTANT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-
-function instant(o: Json, key: string, place: string): number {
-  const v = required(o, key, place);
-  const ms = typeof v === "string" && INSTANT_RE.test(v) ? Date.parse(v) : Number.NaN;
-  if (Number.isNaN(ms)) throw invalid(at(place, key), "must be a date-time with an offset");
-  return ms;
-}
-
-function optionalInstant(o: Json, key: string, place: string): number | null {
-  return o[key] === undefined || o[key] === null ? null : instant(o, key, place);
-}
-
-function onlyKnown(o: Json, allowed: ReadonlySet<string>, place: string): void {
-  for (const key of Object.keys(o)) {
-    if (!allowed.has(key)) {
-      throw new ImportError("unknown_field", at(place, key), `${at(place, key)} is not a field the PagerDuty API documents here`);
-    }
-  }
-}
-
-function zone(o: Json, key: string, place: string): string {
-  const v = required(o, key, place);
-  try {
-    return requireZone(v, at(place, key));
-  } catch {
-    throw new ImportError("unknown_time_zone", at(place, key), `${at(place, key)}: ${JSON.stringify(v)} is not an IANA time zone`);
-  }
-}
-
-/** A user reference ({id, type: "user_reference", ...}): the id. */
-function userRef(o: Json, key: string, place: string): { id: string; summary: string | null } {
-  const ref = object(required(o, key, place), at(place, key));
-  const summary = typeof ref.summary === "string" ? ref.summary : null;
-  return { id: string(ref, "id", at(place, key)), summary };
-}
-
-/** Every key up to `depth` levels down (the first items of lists): enough to tell systems apart. */
-function keysOf(v: unknown, depth: number, into = new Set<string>()): Set<string> {
-  if (depth === 0) return into;
-  const children = Array.isArray(v) ? v.slice(0, 5) : isObject(v) ? Object.values(v) : [];
-  if (isObject(v)) for (const k of Object.keys(v)) into.add(k);
-  for (const c of children) keysOf(c, depth - 1, into);
-  return into;
-}
-
-/** wrong_system for iCal text, non-objects and other systems' JSON. */
-function rejectOtherSystems(doc: unknown, what: string): Json {
-  if (typeof doc === "string") {
-    const kind = /^\s*BEGIN:VCALENDAR/.test(doc) ? "an iCal file" : "text";
-    throw new ImportError("wrong_system", "", `This is ${kind}, not ${what}`);
-  }
-  if (!isObject(doc) && !Array.isArray(doc)) throw new ImportError("wrong_system", "", `Not ${what}: expected a JSON object`);
-  const keys = keysOf(doc, 5);
-  if (!PAGERDUTY_KEYS.some((k) => keys.has(k))) {
-    for (const [system, markers] of OTHER_SYSTEMS) {
-      const marker = markers.find((k) => keys.has(k));
-      if (marker) throw new ImportError("wrong_system", "", `This looks like a ${system} file ("${marker}"), not ${what}`);
-    }
-  }
-  return doc as Json;
-}
 
 // ---------------------------------------------------------------------------
 // The export
@@ -178,11 +66,8 @@ interface Reader {
  * NOTES.md) into Rota's model. Throws ImportError on a bad file.
  */
 export function parsePagerDutyExport(doc: unknown, options: PagerDutyImportOptions = {}): SourceExport {
-  const root = rejectOtherSystems(doc, "a PagerDuty export");
-  if (Array.isArray(doc) || "oncalls" in root || "schedule" in root) {
-    throw new ImportError("wrong_system", "", "This is a PagerDuty on-call answer (GET /oncalls or /schedules/{id}), not an export");
-  }
-  if (!("schedules" in root) && !("users" in root)) {
+  expectFile(doc, ["pagerduty"]);
+  if (!isObject(doc) || !("schedules" in doc || "users" in doc)) {
     throw new ImportError("wrong_system", "", "Not a PagerDuty export: expected {users, schedules}");
   }
   const reader: Reader = {
@@ -191,8 +76,8 @@ export function parsePagerDutyExport(doc: unknown, options: PagerDutyImportOptio
     findings: [],
     people: new Map(),
   };
-  list(root, "users", "").forEach((u, i) => readUser(u, at("/users", i), reader));
-  const schedules = list(root, "schedules", "").map((s, i) => readSchedule(s, at("/schedules", i), reader));
+  list(doc, "users", "").forEach((u, i) => readUser(u, at("/users", i), reader));
+  const schedules = list(doc, "schedules", "").map((s, i) => readSchedule(s, at("/schedules", i), reader));
   return { system: "pagerduty", people: [...reader.people.values()], schedules, findings: reader.findings };
 }
 
@@ -202,20 +87,23 @@ function readUser(u: unknown, place: string, reader: Reader): void {
   const id = string(o, "id", place);
   const email = typeof o.email === "string" && o.email.trim() !== "" ? o.email.trim().toLowerCase() : null;
   const name = typeof o.name === "string" ? o.name : typeof o.summary === "string" ? o.summary : id;
-  let timeZone: string | null = null;
-  if (typeof o.time_zone === "string") {
-    try {
-      timeZone = requireZone(o.time_zone, "time_zone");
-    } catch {
-      reader.findings.push({
-        kind: "note",
-        code: "user_time_zone_unknown",
-        place: at(place, "time_zone"),
-        message: `${name}'s time zone ${JSON.stringify(o.time_zone)} is not an IANA zone; imported without one`,
-      });
-    }
+  const timeZone = zoneOrNull(o.time_zone);
+  if (timeZone === null && typeof o.time_zone === "string") {
+    reader.findings.push({
+      kind: "note",
+      code: "user_time_zone_unknown",
+      place: at(place, "time_zone"),
+      message: `${name}'s time zone ${JSON.stringify(o.time_zone)} is not an IANA zone; imported without one`,
+    });
   }
   if (!reader.people.has(id)) reader.people.set(id, { ref: id, email, name, timeZone, place });
+}
+
+/** A user reference ({id, type: "user_reference", ...}): the id. */
+function userRef(o: Json, key: string, place: string): { id: string; summary: string | null } {
+  const ref = objectAt(o, key, place);
+  const summary = typeof ref.summary === "string" ? ref.summary : null;
+  return { id: string(ref, "id", at(place, key)), summary };
 }
 
 /** A person a schedule names who is not in /users (deleted, or the list is partial). */
@@ -236,7 +124,7 @@ function mention(ref: { id: string; summary: string | null }, place: string, sch
 function readSchedule(s: unknown, place: string, reader: Reader): SourceSchedule {
   const o = object(s, place);
   const ref = string(o, "id", place);
-  const timeZone = zone(o, "time_zone", place);
+  const timeZone = zoneName(o, "time_zone", place);
   const layers = list(o, "schedule_layers", place)
     .map((l, i) => readLayer(l, at(at(place, "schedule_layers"), i), ref, timeZone, reader))
     .filter((l): l is SourceLayer => l !== null);
@@ -244,8 +132,8 @@ function readSchedule(s: unknown, place: string, reader: Reader): SourceSchedule
   noteOverlaps(overrides, ref, reader);
   return {
     ref,
-    name: optionalString(o, "name", place) ?? ref,
-    description: optionalString(o, "description", place),
+    name: optional(string, o, "name", place) ?? ref,
+    description: optional(string, o, "description", place),
     timeZone,
     place,
     layers,
@@ -255,19 +143,19 @@ function readSchedule(s: unknown, place: string, reader: Reader): SourceSchedule
 
 function readLayer(l: unknown, place: string, scheduleRef: string, timeZone: string, reader: Reader): SourceLayer | null {
   const o = object(l, place);
-  onlyKnown(o, LAYER_FIELDS, place);
+  onlyKnown(o, LAYER_FIELDS, place, REFERENCE);
   const start = instant(o, "start", place);
-  const end = optionalInstant(o, "end", place);
+  const end = optional(instant, o, "end", place);
   const virtualStart = instant(o, "rotation_virtual_start", place);
   const seconds = integer(o, "rotation_turn_length_seconds", place, 1, 366 * DAY_S);
   const users = list(o, "users", place).map((u, i) => {
     const wrapper = object(u, at(at(place, "users"), i));
-    onlyKnown(wrapper, LAYER_USER_FIELDS, at(at(place, "users"), i));
+    onlyKnown(wrapper, LAYER_USER_FIELDS, at(at(place, "users"), i), REFERENCE);
     return userRef(wrapper, "user", at(at(place, "users"), i));
   });
-  const restrictions = o.restrictions === undefined || o.restrictions === null ? [] : list(o, "restrictions", place);
+  const restrictions = optional(list, o, "restrictions", place) ?? [];
   const windows = restrictions.flatMap((r, i) => readRestriction(r, at(at(place, "restrictions"), i), scheduleRef, reader));
-  const name = optionalString(o, "name", place) ?? place;
+  const name = optional(string, o, "name", place) ?? place;
   const finding = (kind: Finding["kind"], code: string, where: string, message: string) =>
     reader.findings.push({ kind, code, place: where, scheduleRef, message: `${name}: ${message}` });
 
@@ -311,7 +199,7 @@ function readLayer(l: unknown, place: string, scheduleRef: string, timeZone: str
     }
   }
   return {
-    ref: optionalString(o, "id", place) ?? place,
+    ref: optional(string, o, "id", place) ?? place,
     name,
     place,
     participants: users.map((u, i) => mention(u, at(at(at(place, "users"), i), "user"), scheduleRef, reader)),
@@ -395,7 +283,7 @@ const TIME_OF_DAY_RE = /^(\d{2}):(\d{2}):(\d{2})$/;
  */
 function readRestriction(r: unknown, place: string, scheduleRef: string, reader: Reader): WeeklyWindow[] {
   const o = object(r, place);
-  onlyKnown(o, RESTRICTION_FIELDS, place);
+  onlyKnown(o, RESTRICTION_FIELDS, place, REFERENCE);
   const type = string(o, "type", place);
   if (type !== "daily_restriction" && type !== "weekly_restriction") {
     throw invalid(at(place, "type"), "must be daily_restriction or weekly_restriction");
@@ -434,12 +322,12 @@ function readRestriction(r: unknown, place: string, scheduleRef: string, reader:
 
 function readOverride(v: unknown, place: string, scheduleRef: string, reader: Reader): SourceOverride {
   const o = object(v, place);
-  onlyKnown(o, OVERRIDE_FIELDS, place);
+  onlyKnown(o, OVERRIDE_FIELDS, place, REFERENCE);
   const start = instant(o, "start", place);
   const end = instant(o, "end", place);
   if (end <= start) throw invalid(at(place, "end"), "must be after start");
   const personRef = mention(userRef(o, "user", place), at(place, "user"), scheduleRef, reader);
-  return { ref: optionalString(o, "id", place) ?? place, personRef, start: new Date(start), end: new Date(end), place };
+  return { ref: optional(string, o, "id", place) ?? place, personRef, start: new Date(start), end: new Date(end), place };
 }
 
 /**
@@ -474,7 +362,8 @@ function noteOverlaps(overrides: readonly SourceOverride[], scheduleRef: string,
  * top-level "since"/"until" giving the window asked for (see NOTES.md).
  */
 export function parsePagerDutyOnCalls(doc: unknown): OldAnswers {
-  const root = rejectOtherSystems(doc, "a PagerDuty on-call answer");
+  expectFile(doc, ["pagerduty-answers"]);
+  const root = isObject(doc) ? doc : {};
   const answers: OldAnswer[] = [];
   if (Array.isArray(doc)) {
     doc.forEach((body, i) => answers.push(...renderedSchedule(object(body, at("", i)), at("", i))));
@@ -486,11 +375,10 @@ export function parsePagerDutyOnCalls(doc: unknown): OldAnswers {
   } else if ("schedule" in root) {
     answers.push(...renderedSchedule(root, ""));
   } else {
-    const what = "schedules" in root ? "a PagerDuty export" : "a PagerDuty answer";
-    throw new ImportError("wrong_system", "", `This is ${what}, not GET /oncalls or GET /schedules/{id} output`);
+    throw new ImportError("wrong_system", "", "Not PagerDuty on-call answers: expected GET /oncalls or GET /schedules/{id} output");
   }
-  const since = isObject(doc) ? optionalInstant(root, "since", "") : null;
-  const until = isObject(doc) ? optionalInstant(root, "until", "") : null;
+  const since = optional(instant, root, "since", "");
+  const until = optional(instant, root, "until", "");
   const windows = new Map<string, { start: Date; end: Date }>();
   for (const a of answers) {
     const w = windows.get(a.scheduleRef);
@@ -507,8 +395,8 @@ function onCalls(root: Json): OldAnswer[] {
   list(root, "oncalls", "").forEach((v, i) => {
     const place = at("/oncalls", i);
     const o = object(v, place);
-    if (o.schedule === null || o.schedule === undefined) return;
-    const schedule = object(o.schedule, at(place, "schedule"));
+    const schedule = optional(objectAt, o, "schedule", place);
+    if (schedule === null) return;
     out.push({
       scheduleRef: string(schedule, "id", at(place, "schedule")),
       personRefs: [userRef(o, "user", place).id],
@@ -522,16 +410,17 @@ function onCalls(root: Json): OldAnswer[] {
 
 /** GET /schedules/{id}: final_schedule.rendered_schedule_entries; an entry without a user is nobody. */
 function renderedSchedule(body: Json, pointer: string): OldAnswer[] {
-  const schedule = object(required(body, "schedule", pointer), at(pointer, "schedule"));
+  const schedule = objectAt(body, "schedule", pointer);
   const ref = string(schedule, "id", at(pointer, "schedule"));
   const finalPlace = at(at(pointer, "schedule"), "final_schedule");
-  const final = object(required(schedule, "final_schedule", at(pointer, "schedule")), finalPlace);
+  const final = objectAt(schedule, "final_schedule", at(pointer, "schedule"));
   return list(final, "rendered_schedule_entries", finalPlace).map((v, i) => {
     const place = at(at(finalPlace, "rendered_schedule_entries"), i);
     const o = object(v, place);
+    const user = optional(userRef, o, "user", place);
     return {
       scheduleRef: ref,
-      personRefs: o.user === null || o.user === undefined ? [] : [userRef(o, "user", place).id],
+      personRefs: user === null ? [] : [user.id],
       start: new Date(instant(o, "start", place)),
       end: new Date(instant(o, "end", place)),
       place,
