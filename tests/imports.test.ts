@@ -181,6 +181,22 @@ describe("bad exports: a 422 naming the place in the file, and nothing written",
     expect(wrong.body.errors[0].field).toBe("from");
   });
 
+  it("a schedule of the same name that the import did not make: the dry run says so, apply is a 409", async () => {
+    const file = (name: string) => readFileSync(fileURLToPath(new URL(`./fixtures/imports/grafana/${name}`, import.meta.url)), "utf8");
+    const grafana = JSON.parse(file("berlin.export.json"));
+    const name = grafana.schedules.results?.[0]?.name ?? grafana.schedules[0].name;
+    const mine = await t.admin.post("/v1/schedules", { name, timeZone: "Europe/Berlin" });
+    expect(mine.status).toBe(201);
+    const dry = await t.admin.post("/v1/imports", { from: "grafana", export: grafana });
+    expect(dry.body.schedules[0]).toMatchObject({ name, action: "create", nameTakenBy: mine.body.id });
+    const before = await schedulesNow();
+    const applied = await t.admin.post("/v1/imports", { from: "grafana", export: grafana, apply: true, createPeople: true });
+    expect(applied.status).toBe(409);
+    expect(applied.body.code).toBe("schedule_name_taken");
+    expect(applied.body.scheduleId).toBe(mine.body.id);
+    expect(await schedulesNow()).toEqual(before);
+  });
+
   it("only an admin may import", async () => {
     const lead = await t.person({ role: "lead" });
     const res = await lead.post("/v1/imports", { from: "opsgenie", export: exported });

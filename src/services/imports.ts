@@ -70,6 +70,8 @@ export interface SchedulePlan {
   id: string | null;
   layers: number;
   overrides: { create: number; replace: number; unchanged: number };
+  /** Another schedule, not made by this import, already has the name: apply refuses (409 schedule_name_taken) until one is renamed. */
+  nameTakenBy: string | null;
 }
 
 export interface ImportReport {
@@ -249,15 +251,32 @@ export async function runImport(ctx: ServiceContext, request: ImportRequest): Pr
 
     const scheduleLinks = await linksOf(db, source.system, "schedule", source.schedules.map((s) => s.ref));
     const repo = createScheduleRepository(db);
-    const existing = new Map((await repo.heads({ ids: [...scheduleLinks.values()] })).map((h) => [h.id, h]));
+    const heads = await repo.heads({});
+    const existing = new Map(heads.map((h) => [h.id, h]));
+    const idByName = new Map(heads.map((h) => [h.name.toLowerCase(), h.id]));
     const personIds = new Map(people.filter((p) => p.personId !== null).map((p) => [p.ref, p.personId!]));
     const plans: SchedulePlan[] = [];
     const scoped = { ...ctx, db };
     for (const schedule of source.schedules) {
       const linked = scheduleLinks.get(schedule.ref);
       const current = linked !== undefined ? existing.get(linked) : undefined;
-      const plan: SchedulePlan = { ref: schedule.ref, name: schedule.name, action: "create", id: current?.id ?? null, layers: schedule.layers.length, overrides: { create: 0, replace: 0, unchanged: 0 } };
+      const named = idByName.get(schedule.name.trim().toLowerCase());
+      const plan: SchedulePlan = {
+        ref: schedule.ref,
+        name: schedule.name,
+        action: "create",
+        id: current?.id ?? null,
+        layers: schedule.layers.length,
+        overrides: { create: 0, replace: 0, unchanged: 0 },
+        nameTakenBy: named !== undefined && named !== current?.id ? named : null,
+      };
       plans.push(plan);
+      if (apply && plan.nameTakenBy) {
+        throw new DomainError("schedule_name_taken", `A schedule named "${schedule.name}" already exists (${plan.nameTakenBy}) and was not made by this import: rename one of them`, {
+          field: `export${schedule.place}`,
+          details: { place: schedule.place, scheduleId: plan.nameTakenBy },
+        });
+      }
       const canWrite = schedule.layers.every((l) => l.participants.every((p) => p === null || personIds.has(p))) && schedule.overrides.every((o) => personIds.has(o.personRef));
       if (current) {
         const stored = await repo.layers(current.id);

@@ -101,6 +101,9 @@ const ImportResult = named(
           id: Type.Union([Uuid, Type.Null()]),
           layers: Type.Integer(),
           overrides: Type.Object({ create: Type.Integer(), replace: Type.Integer(), unchanged: Type.Integer() }),
+          nameTakenBy: Type.Union([Uuid, Type.Null()], {
+            description: "Another schedule, not made by an import of this one, already has the name: `apply` answers 409 `schedule_name_taken` until one is renamed",
+          }),
         }),
       ),
       findings: Type.Array(Finding),
