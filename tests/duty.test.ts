@@ -187,6 +187,25 @@ describe("booking", () => {
     expect(res.body.conflict).toEqual({ kind: "shift", id: shift.body.id });
   });
 
+  it("a program for some teams refuses a person of no such team, and an excluded one, as not_eligible", async () => {
+    const team = await t.team({ name: "Eligible team", timeZone: zone });
+    const inside = await t.person({ name: "Ina", timeZone: zone });
+    const excluded = await t.person({ name: "Exa", timeZone: zone });
+    const outside = await t.person({ name: "Otto", timeZone: zone });
+    for (const p of [inside, excluded]) await t.admin.post(`/v1/teams/${team.id}/members`, { personId: p.personId });
+    const hours = { windows: [{ days: ["mon", "tue", "wed", "thu", "fri"], start: "09:00", end: "17:00" }] };
+    const program = await t.admin.post("/v1/duty-programs", { name: "Team duty", timeZone: zone, hours, eligibility: "teams", eligibleTeamIds: [team.id], excludedPersonIds: [excluded.personId] });
+    expect(program.status).toBe(201);
+    expect((await t.admin.post(`/v1/duty-programs/${program.body.id}/months/${month}/slots`)).status).toBe(200);
+    const [slot] = (await t.admin.get(`/v1/duty-programs/${program.body.id}/slots?month=${month}`)).body.items;
+    for (const p of [outside, excluded]) {
+      const res = await p.post(`/v1/duty-slots/${slot.id}/bookings`, {});
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe("not_eligible");
+    }
+    expect((await inside.post(`/v1/duty-slots/${slot.id}/bookings`, {})).status).toBe(201);
+  });
+
   it("a member cannot book for someone else; a lead can", async () => {
     const other = await t.person({ name: "Other", timeZone: zone });
     await t.admin.patch(`/v1/people/${other.personId}`, { trainedAt });

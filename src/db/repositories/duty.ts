@@ -3,6 +3,7 @@ import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
 import { chunks, covers, during, overlaps, updateVersioned } from "../sql.ts";
 import type { HoursRows } from "../weekly-hours-rows.ts";
+import { commitmentsLockKey } from "./shifts.ts";
 import {
   commitments,
   dutyBookings,
@@ -265,12 +266,61 @@ export function createDutyRepository(db: Db) {
 
     /** Serialises quota checks of one person in one program and month (held to the end of the transaction). */
     async lockPersonQuota(programId: string, personId: string, month: string): Promise<void> {
-      await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`duty:${programId}:${personId}:${month}`}, 0))`);
+      await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${quotaLockKey(programId, personId, month)}, 0))`);
+    },
+
+    /**
+     * A slot locked for a booking (FOR UPDATE, as lockSlot) with its program, in one statement:
+     * a booking holds the slot's lock from here to its commit, so every round trip saved here
+     * is time the next booker of that slot does not wait.
+     */
+    async lockSlotWithProgram(id: string): Promise<{ slot: DutySlot; program: DutyProgram } | undefined> {
+      const [row] = await db
+        .select({ slot: dutySlots, program: programColumns })
+        .from(dutySlots)
+        .innerJoin(dutyPrograms, eq(dutyPrograms.id, dutySlots.programId))
+        .where(eq(dutySlots.id, id))
+        .for("update", { of: dutySlots });
+      return row;
+    },
+
+    /**
+     * The booker's quota lock and commitments lock (as lockPersonQuota, then
+     * ShiftRepository.lockPeople: the order every writer takes them), in one
+     * statement; unnest yields the keys in the order given.
+     */
+    async lockBooker(programId: string, personId: string, month: string): Promise<void> {
+      const keys = [quotaLockKey(programId, personId, month), commitmentsLockKey(personId)];
+      await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(${sql.param(keys)}::text[]) AS key`);
+    },
+
+    /**
+     * Everything one booking is checked against, in one statement (under the
+     * slot's, the quota's and the person's locks): the person, whether the
+     * program takes them, the slots they hold that month, the seats taken,
+     * and a commitment of theirs overlapping the slot. undefined for no such person.
+     * The subqueries name the person by the parameter, not `people.id`: drizzle writes a
+     * select-list column of a one-table query without its table, and inside a subquery that
+     * would be the subquery's own `id`.
+     */
+    async bookingFacts(program: DutyProgram, slot: DutySlot, personId: string) {
+      const eligible = eligibility(program, personId);
+      const [row] = await db
+        .select({
+          person: people,
+          eligible: eligible ? sql<boolean>`coalesce((${eligible}), false)` : sql<boolean>`false`,
+          held: sql<number>`(SELECT count(*) FROM ${dutyBookings} WHERE ${dutyBookings.programId} = ${program.id} AND ${dutyBookings.personId} = ${personId}::uuid AND ${dutyBookings.month} = ${slot.month})::int`,
+          taken: sql<number>`(SELECT count(*) FROM ${dutyBookings} WHERE ${dutyBookings.slotId} = ${slot.id})::int`,
+          clash: sql<{ sourceKind: string; sourceId: string } | null>`(SELECT json_build_object('sourceKind', ${commitments.sourceKind}, 'sourceId', ${commitments.sourceId}) FROM ${commitments} WHERE ${commitments.personId} = ${personId}::uuid AND ${overlaps(commitments.during, slot.startAt, slot.endAt)} LIMIT 1)`,
+        })
+        .from(people)
+        .where(eq(people.id, personId));
+      return row;
     },
 
     /** The quota locks of many people in one statement, in id order (the same key as lockPersonQuota). */
     async lockPeopleQuotas(programId: string, personIds: readonly string[], month: string): Promise<void> {
-      const keys = [...new Set(personIds)].sort().map((personId) => `duty:${programId}:${personId}:${month}`);
+      const keys = [...new Set(personIds)].sort().map((personId) => quotaLockKey(programId, personId, month));
       if (keys.length === 0) return;
       // unnest yields the keys in the order given, so the locks are taken in that order.
       await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(${sql.param(keys)}::text[]) AS key`);
@@ -372,6 +422,8 @@ export function createDutyRepository(db: Db) {
     },
   };
 }
+
+const quotaLockKey = (programId: string, personId: string, month: string) => `duty:${programId}:${personId}:${month}`;
 
 /** An id list as one array parameter (a list of thousands is one bind, not thousands). */
 function anyOf(column: typeof people.id, ids: readonly string[]) {

@@ -28,6 +28,9 @@ function overlapping(filter: ShiftFilter): (SQL | undefined)[] {
   ];
 }
 
+/** The advisory lock key that serialises writes of one person's commitments (see lockPeople). */
+export const commitmentsLockKey = (personId: string) => `commitments:${personId}`;
+
 export function createShiftRepository(db: Db) {
   return {
     async findById(id: string): Promise<Shift | undefined> {
@@ -91,7 +94,7 @@ export function createShiftRepository(db: Db) {
      * committed rows in its pre-check. Held to the end of the transaction.
      */
     async lockPeople(personIds: readonly string[]): Promise<void> {
-      const keys = [...new Set(personIds)].sort().map((id) => `commitments:${id}`);
+      const keys = [...new Set(personIds)].sort().map(commitmentsLockKey);
       if (keys.length === 0) return;
       // One statement however many people (auto-assign locks thousands); unnest yields the keys in the order given.
       await db.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) FROM unnest(${sql.param(keys)}::text[]) AS key`);
