@@ -136,6 +136,12 @@ describe("bad exports: a 422 naming the place in the file, and nothing written",
     expect(body.detail).toMatch(/opsgenie/i);
   });
 
+  it("an iCal calendar sent as an Opsgenie export", async () => {
+    const body = await refused({ from: "opsgenie", export: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n" });
+    expect(body.code).toBe("wrong_system");
+    expect(body.detail).toMatch(/iCal/);
+  });
+
   it("a file cut off mid-way", async () => {
     const body = await refused({ from: "opsgenie", export: exportText.slice(0, exportText.length / 2) });
     expect(body.code).toBe("truncated_export");

@@ -8,6 +8,7 @@ import { computeSchedule, type Segment } from "../domain/schedule.ts";
 import type { Weekday } from "../domain/weekly.ts";
 import { parseGrafanaExport, parseGrafanaOnCalls } from "../imports/grafana.ts";
 import { parseIcalExport, parseIcalOnCalls } from "../imports/ical.ts";
+import { detectSystem } from "../imports/json.ts";
 import { ImportError, type Finding, type OldAnswers, type SourceExport, type SourceLayer, type SourceSchedule, type SourceSystem } from "../imports/model.ts";
 import { parseOpsgenieExport, parseOpsgenieOnCalls } from "../imports/opsgenie.ts";
 import { parsePagerDutyExport, parsePagerDutyOnCalls } from "../imports/pagerduty.ts";
@@ -115,8 +116,8 @@ function parse(request: ImportRequest, now: Date): { source: SourceExport; answe
     const text = request.export;
     return { source: reading("export", () => parseIcalExport(text, options)), answers: reading("export", () => parseIcalOnCalls(text, options)) };
   }
-  const doc = reading("export", () => jsonOf(request.export, "export"));
-  const oncalls = request.oncalls === undefined || request.oncalls === null ? null : reading("oncalls", () => jsonOf(request.oncalls, "oncalls"));
+  const doc = reading("export", () => jsonOf(request.export, "export", from));
+  const oncalls = request.oncalls === undefined || request.oncalls === null ? null : reading("oncalls", () => jsonOf(request.oncalls, "oncalls", from));
   const parsers: Record<typeof from, [(doc: unknown) => SourceExport, (doc: unknown, source: SourceExport) => OldAnswers]> = {
     // Layers that ended before now are left out (each listed as skipped).
     pagerduty: [(doc) => parsePagerDutyExport(doc, { now }), (doc) => parsePagerDutyOnCalls(doc)],
@@ -129,9 +130,13 @@ function parse(request: ImportRequest, now: Date): { source: SourceExport; answe
   return { source, answers: oncalls === null ? null : reading("oncalls", () => answersOf(oncalls, source)) };
 }
 
-/** A JSON export sent as text (the CLI reads files as text) is parsed here; a cut-off file is a clear 422. */
-function jsonOf(value: unknown, field: "export" | "oncalls"): unknown {
+/**
+ * A JSON export sent as text (the CLI reads files as text) is parsed here: an
+ * iCal calendar is another system's file, a cut-off one a clear 422.
+ */
+function jsonOf(value: unknown, field: "export" | "oncalls", system: SourceSystem): unknown {
   if (typeof value !== "string") return value;
+  if (detectSystem(value) === "ical") throw new ImportError("wrong_system", "", `This is an iCal calendar, not a ${system} file: import it with from "ical"`);
   try {
     return JSON.parse(value) as unknown;
   } catch (error) {
