@@ -111,12 +111,19 @@ describe("each system's fixtures through the API: a dry run verified against the
     ["grafana", { export: file("grafana", "new_york.export.json"), oncalls: file("grafana", "new_york.final_shifts.json") }],
     ["ical", { export: file("ical", "google-new-york.ics"), window: { from: ical.window.start, to: ical.window.end }, mapping: ical.mapping }],
   ];
-  it.each(cases)("%s", async (from, body) => {
+  it.each(cases)("%s, then applied twice: the second changes nothing", async (from, body) => {
     const res = await t.admin.post("/v1/imports", { from, ...body });
     expect(res.status).toBe(200);
     expect(res.body.replay.length).toBeGreaterThan(0);
     expect(res.body.replay.filter((r: any) => !r.verified)).toEqual([]);
     expect(res.body.verified).toBe(true);
+    const applied = await t.admin.post("/v1/imports", { from, ...body, apply: true, createPeople: true });
+    expect(applied.status).toBe(200);
+    expect(applied.body.verified).toBe(true);
+    const again = await t.admin.post("/v1/imports", { from, ...body, apply: true });
+    expect(again.body.schedules.map((s: any) => [s.action, s.overrides.create + s.overrides.replace])).toEqual(applied.body.schedules.map(() => ["unchanged", 0]));
+    // The fixtures of two systems both have an "NY primary": make room for the next one.
+    for (const s of applied.body.schedules) expect((await t.admin.delete(`/v1/schedules/${s.id}`)).status).toBe(204);
   });
 });
 

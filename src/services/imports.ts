@@ -202,10 +202,14 @@ function storedLayer(rows: LayerRows): LayerInput {
   };
 }
 
-/** Equal layers, whatever the order their restrictions come back in (the database keeps no order for them). */
+/**
+ * Equal layers, whatever the order their restrictions come back in (the
+ * database keeps no order for them) and whatever order an importer wrote a
+ * window's fields in.
+ */
 function sameLayers(a: LayerInput[], b: LayerInput[]): boolean {
   const canonical = (layers: LayerInput[]) =>
-    JSON.stringify(layers.map((l) => ({ ...l, restrictions: (l.restrictions ?? []).map((r) => JSON.stringify(r)).sort() })));
+    JSON.stringify(layers.map((l) => ({ ...l, restrictions: (l.restrictions ?? []).map((r) => `${r.days.join(",")} ${r.start}-${r.end}`).sort() })));
   return canonical(a) === canonical(b);
 }
 
