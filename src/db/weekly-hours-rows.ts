@@ -1,4 +1,7 @@
+import { asc, inArray } from "drizzle-orm";
+import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { HoursException, Weekday, WeeklyHours, WeeklyWindow } from "../domain/weekly.ts";
+import type { Db } from "./client.ts";
 
 /** Weekly hours as stored: one row per window, one per dated exception (team support hours, duty program hours). */
 export interface HoursRows {
@@ -27,4 +30,32 @@ export function rowsFromHours(windows: readonly WeeklyWindow[], exceptions: read
 /** True when the rows open nothing (no window, no special hours): "not configured". */
 export function opensNothing(rows: HoursRows): boolean {
   return rows.windows.length === 0 && !rows.exceptions.some((e) => !e.closed);
+}
+
+/** Where one kind of owner (a team's support hours, a duty program's own hours) keeps its rows. */
+export interface HoursTables {
+  windows: { table: PgTable; owner: AnyPgColumn; id: AnyPgColumn; days: AnyPgColumn; startTime: AnyPgColumn; endTime: AnyPgColumn };
+  exceptions: { table: PgTable; owner: AnyPgColumn; date: AnyPgColumn; closed: AnyPgColumn; startTime: AnyPgColumn; endTime: AnyPgColumn };
+}
+
+/**
+ * The hours rows of many owners in two statements, by owner id (an owner
+ * without rows gets empty lists): windows by start time, exceptions by date.
+ */
+export async function loadHoursRows(db: Db, tables: HoursTables, ownerIds: readonly string[]): Promise<Map<string, HoursRows>> {
+  const byOwner = new Map<string, HoursRows>(ownerIds.map((id) => [id, { windows: [], exceptions: [] }]));
+  if (ownerIds.length === 0) return byOwner;
+  const ids = [...new Set(ownerIds)];
+  const { windows: w, exceptions: e } = tables;
+  const [windows, exceptions] = await Promise.all([
+    db.select({ owner: w.owner, days: w.days, startTime: w.startTime, endTime: w.endTime }).from(w.table).where(inArray(w.owner, ids)).orderBy(asc(w.startTime), asc(w.id)),
+    db
+      .select({ owner: e.owner, date: e.date, closed: e.closed, startTime: e.startTime, endTime: e.endTime })
+      .from(e.table)
+      .where(inArray(e.owner, ids))
+      .orderBy(asc(e.date), asc(e.startTime)),
+  ]);
+  for (const { owner, ...row } of windows) byOwner.get(owner as string)!.windows.push(row as HoursRows["windows"][number]);
+  for (const { owner, ...row } of exceptions) byOwner.get(owner as string)!.exceptions.push(row as HoursRows["exceptions"][number]);
+  return byOwner;
 }

@@ -2,7 +2,7 @@ import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Db } from "../client.ts";
 import { afterCursor, toPage, type PageRequest } from "../pagination.ts";
 import { chunks, covers, during, overlaps, updateVersioned } from "../sql.ts";
-import type { HoursRows } from "../weekly-hours-rows.ts";
+import { loadHoursRows, type HoursRows, type HoursTables } from "../weekly-hours-rows.ts";
 import { commitmentsLockKey } from "./shifts.ts";
 import {
   commitments,
@@ -42,6 +42,18 @@ type NewSlot = typeof dutySlots.$inferInsert;
 type NewBooking = typeof dutyBookings.$inferInsert;
 
 type ProgramHoursRows = HoursRows;
+
+const PROGRAM_HOURS: HoursTables = {
+  windows: { table: dutyProgramWindows, owner: dutyProgramWindows.programId, id: dutyProgramWindows.id, days: dutyProgramWindows.days, startTime: dutyProgramWindows.startTime, endTime: dutyProgramWindows.endTime },
+  exceptions: {
+    table: dutyProgramExceptions,
+    owner: dutyProgramExceptions.programId,
+    date: dutyProgramExceptions.date,
+    closed: dutyProgramExceptions.closed,
+    startTime: dutyProgramExceptions.startTime,
+    endTime: dutyProgramExceptions.endTime,
+  },
+};
 
 export function createDutyRepository(db: Db) {
   return {
@@ -119,50 +131,12 @@ export function createDutyRepository(db: Db) {
     },
 
     async loadProgramHours(programId: string): Promise<ProgramHoursRows> {
-      const [windows, exceptions] = await Promise.all([
-        db
-          .select({ days: dutyProgramWindows.days, startTime: dutyProgramWindows.startTime, endTime: dutyProgramWindows.endTime })
-          .from(dutyProgramWindows)
-          .where(eq(dutyProgramWindows.programId, programId))
-          .orderBy(asc(dutyProgramWindows.startTime), asc(dutyProgramWindows.id)),
-        db
-          .select({
-            date: dutyProgramExceptions.date,
-            closed: dutyProgramExceptions.closed,
-            startTime: dutyProgramExceptions.startTime,
-            endTime: dutyProgramExceptions.endTime,
-          })
-          .from(dutyProgramExceptions)
-          .where(eq(dutyProgramExceptions.programId, programId))
-          .orderBy(asc(dutyProgramExceptions.date)),
-      ]);
-      return { windows, exceptions };
+      return (await this.loadHoursOfPrograms([programId])).get(programId)!;
     },
 
     /** loadProgramHours for many programs in two statements; a program without rows gets empty lists. */
     async loadHoursOfPrograms(programIds: readonly string[]): Promise<Map<string, ProgramHoursRows>> {
-      const byProgram = new Map<string, ProgramHoursRows>(programIds.map((id) => [id, { windows: [], exceptions: [] }]));
-      if (programIds.length === 0) return byProgram;
-      const ids = [...programIds];
-      const windows = await db
-        .select({ programId: dutyProgramWindows.programId, days: dutyProgramWindows.days, startTime: dutyProgramWindows.startTime, endTime: dutyProgramWindows.endTime })
-        .from(dutyProgramWindows)
-        .where(inArray(dutyProgramWindows.programId, ids))
-        .orderBy(asc(dutyProgramWindows.startTime), asc(dutyProgramWindows.id));
-      const exceptions = await db
-        .select({
-          programId: dutyProgramExceptions.programId,
-          date: dutyProgramExceptions.date,
-          closed: dutyProgramExceptions.closed,
-          startTime: dutyProgramExceptions.startTime,
-          endTime: dutyProgramExceptions.endTime,
-        })
-        .from(dutyProgramExceptions)
-        .where(inArray(dutyProgramExceptions.programId, ids))
-        .orderBy(asc(dutyProgramExceptions.date));
-      for (const { programId, ...w } of windows) byProgram.get(programId)!.windows.push(w);
-      for (const { programId, ...e } of exceptions) byProgram.get(programId)!.exceptions.push(e);
-      return byProgram;
+      return loadHoursRows(db, PROGRAM_HOURS, programIds);
     },
 
     async replaceProgramHours(programId: string, hours: ProgramHoursRows): Promise<void> {

@@ -1,5 +1,6 @@
-import { asc, eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import type { Db } from "../client.ts";
+import { loadHoursRows, type HoursTables } from "../weekly-hours-rows.ts";
 import { teamSupportExceptions, teamSupportWindows } from "../schema/index.ts";
 
 export interface SupportWindowRow {
@@ -15,53 +16,27 @@ export interface SupportExceptionRow {
   endTime: string | null;
 }
 
+const SUPPORT_HOURS: HoursTables = {
+  windows: { table: teamSupportWindows, owner: teamSupportWindows.teamId, id: teamSupportWindows.id, days: teamSupportWindows.days, startTime: teamSupportWindows.startTime, endTime: teamSupportWindows.endTime },
+  exceptions: {
+    table: teamSupportExceptions,
+    owner: teamSupportExceptions.teamId,
+    date: teamSupportExceptions.date,
+    closed: teamSupportExceptions.closed,
+    startTime: teamSupportExceptions.startTime,
+    endTime: teamSupportExceptions.endTime,
+  },
+};
+
 export function createSupportHoursRepository(db: Db) {
   return {
     async load(teamId: string): Promise<{ windows: SupportWindowRow[]; exceptions: SupportExceptionRow[] }> {
-      const [windows, exceptions] = await Promise.all([
-        db
-          .select({ days: teamSupportWindows.days, startTime: teamSupportWindows.startTime, endTime: teamSupportWindows.endTime })
-          .from(teamSupportWindows)
-          .where(eq(teamSupportWindows.teamId, teamId))
-          .orderBy(asc(teamSupportWindows.startTime), asc(teamSupportWindows.id)),
-        db
-          .select({
-            date: teamSupportExceptions.date,
-            closed: teamSupportExceptions.closed,
-            startTime: teamSupportExceptions.startTime,
-            endTime: teamSupportExceptions.endTime,
-          })
-          .from(teamSupportExceptions)
-          .where(eq(teamSupportExceptions.teamId, teamId))
-          .orderBy(asc(teamSupportExceptions.date), asc(teamSupportExceptions.startTime)),
-      ]);
-      return { windows, exceptions };
+      return (await this.loadMany([teamId])).get(teamId)!;
     },
 
     /** load() for many teams in two statements; a team without rows gets empty lists. */
     async loadMany(teamIds: readonly string[]): Promise<Map<string, { windows: SupportWindowRow[]; exceptions: SupportExceptionRow[] }>> {
-      const byTeam = new Map<string, { windows: SupportWindowRow[]; exceptions: SupportExceptionRow[] }>(teamIds.map((id) => [id, { windows: [], exceptions: [] }]));
-      if (teamIds.length === 0) return byTeam;
-      const ids = [...teamIds];
-      const windows = await db
-        .select({ teamId: teamSupportWindows.teamId, days: teamSupportWindows.days, startTime: teamSupportWindows.startTime, endTime: teamSupportWindows.endTime })
-        .from(teamSupportWindows)
-        .where(inArray(teamSupportWindows.teamId, ids))
-        .orderBy(asc(teamSupportWindows.startTime), asc(teamSupportWindows.id));
-      const exceptions = await db
-        .select({
-          teamId: teamSupportExceptions.teamId,
-          date: teamSupportExceptions.date,
-          closed: teamSupportExceptions.closed,
-          startTime: teamSupportExceptions.startTime,
-          endTime: teamSupportExceptions.endTime,
-        })
-        .from(teamSupportExceptions)
-        .where(inArray(teamSupportExceptions.teamId, ids))
-        .orderBy(asc(teamSupportExceptions.date), asc(teamSupportExceptions.startTime));
-      for (const { teamId, ...w } of windows) byTeam.get(teamId)!.windows.push(w);
-      for (const { teamId, ...e } of exceptions) byTeam.get(teamId)!.exceptions.push(e);
-      return byTeam;
+      return loadHoursRows(db, SUPPORT_HOURS, teamIds);
     },
 
     /** Replaces all windows and exceptions of a team (call inside a transaction). */
