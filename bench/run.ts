@@ -23,13 +23,11 @@
  * always have; a quick run (small seed, 2-second loads) only reports it.
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { runCompanyBench, type DatabaseChoice } from "./company/index.ts";
-import { ROOT } from "./company/processes.ts";
+import { freshDatabase, ROOT } from "./company/processes.ts";
 import { comparisonMarkdown, endLoad, machineInfo, replaceGeneratedBlock, runMarkdown, type SavedRun } from "./company/report.ts";
 
 const dir = fileURLToPath(new URL(".", import.meta.url));
@@ -160,23 +158,3 @@ async function updateDoc(): Promise<void> {
   console.log("BENCHMARKS.md: tables rewritten from bench/results/pglite.json and bench/results/postgres.json");
 }
 
-/** A database of its own for one standalone script on the given server, dropped after it. */
-async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const admin = new URL(serverUrl);
-  admin.pathname = "/postgres";
-  const query = async (text: string) => {
-    const client = new pg.Client({ connectionString: admin.toString() });
-    await client.connect();
-    try {
-      await client.query(text);
-    } finally {
-      await client.end();
-    }
-  };
-  const given = new URL(serverUrl).pathname.slice(1);
-  const name = `${given.startsWith("rota") ? given : "rota_bench"}_${randomBytes(4).toString("hex")}`;
-  await query(`CREATE DATABASE "${name}"`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
-}

@@ -12,11 +12,9 @@
  * BENCH_DATABASE_URL it says so and exits 0: PGlite cannot be shared.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { createDb } from "../src/db/client.ts";
+import { freePort, freshDatabase } from "./company/processes.ts";
 import { ifMatchUpdates, lastSeats, openSwap, overrides, type RaceWorld } from "../tests/helpers/two-instance-races.ts";
 
 const base = process.env.BENCH_DATABASE_URL;
@@ -27,35 +25,11 @@ if (!base) {
 
 const TOKEN = "rota_bench_two_instances_admin_000000";
 const root = fileURLToPath(new URL("..", import.meta.url));
-const database = `rota_bench_two_${randomBytes(4).toString("hex")}`;
-const url = new URL(base);
-url.pathname = `/${database}`;
-
-async function adminQuery(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: base });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServer(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
     cwd: root,
-    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), DATABASE_URL: url.toString(), ROTA_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: "warn" },
+    env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), DATABASE_URL: url, ROTA_BOOTSTRAP_TOKEN: TOKEN, LOG_LEVEL: "warn" },
     stdio: ["ignore", "ignore", "inherit"],
   });
   const deadline = Date.now() + 60_000;
@@ -72,14 +46,14 @@ async function startServer(port: number): Promise<ChildProcess> {
   throw new Error(`server on port ${port} did not answer /healthz within 60 s`);
 }
 
-await adminQuery(`CREATE DATABASE "${database}"`);
+const { url, drop } = await freshDatabase(base, "rota_bench_two");
 const servers: ChildProcess[] = [];
 let failed = false;
 try {
   const ports = [await freePort(), await freePort()];
   // One after the other: the first migrates and creates the admin, the second finds both done.
   for (const port of ports) servers.push(await startServer(port));
-  const handle = await createDb({ kind: "postgres", url: url.toString() });
+  const handle = await createDb({ kind: "postgres", url });
   const world: RaceWorld = {
     adminToken: TOKEN,
     db: handle.db,
@@ -110,6 +84,6 @@ try {
   await handle.close();
 } finally {
   await Promise.all(servers.map((s) => new Promise((resolve) => (s.exitCode !== null ? resolve(null) : (s.once("exit", resolve), s.kill("SIGTERM"))))));
-  await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  await drop();
 }
 process.exit(failed ? 1 : 0);

@@ -12,14 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import nodeIcal from "node-ical";
-import pg from "pg";
 import { renderCalendarWithIcalGenerator, type FeedEvent } from "../../src/calendar/ical.ts";
 import { createDb, type DbHandle } from "../../src/db/client.ts";
 import { migrate } from "../../src/db/migrate.ts";
 import { monthBounds } from "../../src/domain/duty.ts";
 import { instantToLocal } from "../../src/domain/wallclock.ts";
 import { FEED_RECHECK_MS } from "../../src/services/feeds.ts";
-import { freePort, memoryOf, ROOT, startCeiling, startFakeGoogle, startServer, wrk, type LoadResult, type RunningServer } from "./processes.ts";
+import { freePort, freshDatabase, memoryOf, ROOT, startCeiling, startFakeGoogle, startServer, wrk, type LoadResult, type RunningServer } from "./processes.ts";
 import { ADMIN_TOKEN, FULL, QUICK, personToken, seedCompany } from "./seed.ts";
 
 export type DatabaseChoice = { kind: "pglite" } | { kind: "postgres"; serverUrl: string };
@@ -123,26 +122,10 @@ export async function runCompanyBench(o: CompanyBenchOptions): Promise<CompanyBe
   let databaseUrl: string | undefined;
   const dataDir = join(tmp, "pglite");
   if (o.database.kind === "postgres") {
-    const given = new URL(o.database.serverUrl);
-    const prefix = given.pathname.slice(1).startsWith("rota") ? given.pathname.slice(1) : "rota_bench";
-    const name = `${prefix}_${randomBytes(4).toString("hex")}`;
-    const admin = new URL(given);
-    admin.pathname = "/postgres";
-    const adminQuery = async (text: string) => {
-      const client = new pg.Client({ connectionString: admin.toString() });
-      await client.connect();
-      try {
-        await client.query(text);
-      } finally {
-        await client.end();
-      }
-    };
-    await adminQuery(`CREATE DATABASE "${name}"`);
-    cleanups.push(() => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
-    const url = new URL(given);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    log(`database: PostgreSQL, fresh database ${name} (dropped at the end)`);
+    const fresh = await freshDatabase(o.database.serverUrl);
+    cleanups.push(fresh.drop);
+    databaseUrl = fresh.url;
+    log(`database: PostgreSQL, fresh database ${fresh.name} (dropped at the end)`);
   } else {
     log(`database: PGlite in ${dataDir} (removed at the end)`);
   }

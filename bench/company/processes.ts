@@ -7,12 +7,39 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * A database of its own on the PostgreSQL server the URL names (its name
+ * starts with that URL's database name when it is a rota_* one, else
+ * rota_bench), dropped by `drop()`; `name` is for the log.
+ */
+export async function freshDatabase(serverUrl: string, prefix?: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const admin = new URL(serverUrl);
+  admin.pathname = "/postgres";
+  const query = async (text: string) => {
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  const given = new URL(serverUrl).pathname.slice(1);
+  const name = `${prefix ?? (given.startsWith("rota") ? given : "rota_bench")}_${randomBytes(4).toString("hex")}`;
+  await query(`CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), name, drop: () => query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
